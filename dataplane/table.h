@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The data plane's (S,G) lookup table: (interface, group) -> which sockets
+ * accept a packet from source S. Written by one thread (the control thread),
+ * read lock-free by any number of lcores; every change is published
+ * atomically and memory is freed only after every reader has reported a
+ * quiescent state on the rte_rcu_qsbr variable given at creation.
+ *
+ * Semantics (what every implementation, ours and the benchmark baselines,
+ * must return for the same input):
+ *   lookup(interface, group, source) =
+ *     MRX_TABLE_NO_GROUP        no socket has a membership on (interface, group)
+ *     MRX_TABLE_SOURCE_REJECTED members exist but every one's filter rejects S
+ *     a socket set id >= MRX_TABLE_FIRST_SET: the set of sockets whose filter
+ *       accepts S (INCLUDE and S listed, or EXCLUDE and S not listed), each
+ *       socket once, in ascending order.
+ * Cost per lookup does not grow with the number of sockets: the socket set
+ * of each (group, listed source) and of "any other source" is precomputed
+ * when the group is written.
+ */
+#ifndef MRX_TABLE_H
+#define MRX_TABLE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "mrx_control.h" /* struct mrx_addr, enum mrx_filter_mode */
+
+#define MRX_TABLE_NO_GROUP 0u
+#define MRX_TABLE_SOURCE_REJECTED 1u
+#define MRX_TABLE_FIRST_SET 2u
+
+struct mrx_table;
+
+struct mrx_table_params {
+	const char *name;          /* unique per process (used for memzones) */
+	int socket_id;             /* NUMA node, SOCKET_ID_ANY */
+	uint32_t max_groups;       /* (interface, group) entries, both families */
+	struct rte_rcu_qsbr *rcu;  /* readers' QSBR variable; NULL: caller guarantees no reader */
+};
+
+/* One socket's filter on a group, as the control plane publishes it. */
+struct mrx_table_socket_filter {
+	uint32_t socket;           /* socket id (the data plane's delivery index) */
+	enum mrx_filter_mode mode;
+	uint32_t source_count;
+	const struct mrx_addr *sources; /* sorted ascending, distinct */
+};
+
+/* Create an empty table. NULL with rte_errno set (EINVAL, ENOMEM). */
+struct mrx_table *mrx_table_create(const struct mrx_table_params *params);
+void mrx_table_free(struct mrx_table *table);
+
+/* Writer only. Replace everything known about (interface, group) with the
+ * given socket filters (filter_count 0 deletes the group). Readers see the
+ * old or the new entry, never a mix. Returns 0, -ENOSPC (table full: caller
+ * may rebuild bigger), -ENOMEM, -EINVAL. On error the old entry stays. */
+int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struct mrx_addr *group,
+			const struct mrx_table_socket_filter *filters, uint32_t filter_count);
+
+/* Readers: addresses in network byte order, as in the packet. results[i]
+ * receives the verdict described above. A burst at a time, with prefetch. */
+struct mrx_table_key4 {
+	uint32_t group;  /* network byte order */
+	uint32_t source; /* network byte order */
+	uint16_t interface;
+};
+struct mrx_table_key6 {
+	uint8_t group[16];
+	uint8_t source[16];
+	uint16_t interface;
+};
+void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_table_key4 *keys,
+			    uint32_t count, uint32_t *results);
+void mrx_table_lookup6_bulk(const struct mrx_table *table, const struct mrx_table_key6 *keys,
+			    uint32_t count, uint32_t *results);
+
+/* The sockets of a set id returned by a lookup, valid until the reader's
+ * next quiescent state report. */
+struct mrx_table_socket_set {
+	uint32_t count;
+	uint32_t sockets[];
+};
+const struct mrx_table_socket_set *mrx_table_socket_set(const struct mrx_table *table,
+							 uint32_t set_id);
+
+/* Number of (interface, group) entries. */
+uint32_t mrx_table_group_count(const struct mrx_table *table);
+
+#endif
