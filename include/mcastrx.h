@@ -107,9 +107,11 @@ int mcastrx_init(int argc, char **argv);
 int mcastrx_start(const struct mcastrx_settings *settings);
 
 /* Close every socket (leaves/dones are sent on the control TX queues), stop
- * the lcores and the control thread, stop and close the ports, free
- * everything. Packets the application still holds stay valid until it frees
- * them. No effect when not started. */
+ * the lcores and the control thread, stop the ports, free
+ * everything but the packet pool (packets the application still holds stay
+ * valid until it frees them; the pool is reused by the next start). Ports
+ * are stopped, not closed (rte_eal_cleanup closes them). No effect when not
+ * started. */
 void mcastrx_stop(void);
 
 /* rte_eal_cleanup(); after it only mcastrx_init would work (and DPDK
@@ -140,6 +142,9 @@ uint32_t mcastrx_port_ifindex(uint16_t port_id);
 /* Open a socket of family AF_INET or AF_INET6: handle >= 0, or
  * -EAFNOSUPPORT, -ENOBUFS (too many), -ENOMEM, -ENODEV (not started). */
 int mcastrx_socket_open(int family);
+/* The same with this socket's receive ring size (power of 2, 0: the
+ * settings' socket_ring_size); -EINVAL for a size not a power of 2. */
+int mcastrx_socket_open_sized(int family, uint32_t ring_size);
 
 /* Close: every membership ends (the engine sends its leaves), the receive
  * ring is emptied and freed once no lcore can still be delivering to it.
@@ -189,14 +194,17 @@ enum mcastrx_packet_flags {
 	MCASTRX_PACKET_FRAGMENT = 1u << 0, /* an IP fragment (first or later) */
 };
 
-/* One received datagram. The mbuf may be shared by other sockets (fan-out
+/* One received datagram. Fragments are not reassembled: each fragment is
+ * delivered on its own (flag MCASTRX_PACKET_FRAGMENT) to the unbound
+ * sockets whose filter accepts its (S,G); sockets bound to a port or group
+ * get no fragments. The mbuf may be shared by other sockets (fan-out
  * by reference count): read it, never write it. */
 struct mcastrx_packet {
 	struct rte_mbuf *mbuf;   /* owned by the caller until mcastrx_packets_free */
-	const uint8_t *payload;  /* UDP payload (fragment: IP payload), inside mbuf */
+	const uint8_t *payload;  /* UDP payload (non-first fragment: IP payload), in mbuf */
 	uint16_t payload_length;
-	uint16_t source_port;      /* host byte order; 0 for a fragment */
-	uint16_t destination_port; /* host byte order; 0 for a fragment */
+	uint16_t source_port;      /* host byte order; 0 for a non-first fragment */
+	uint16_t destination_port; /* host byte order; 0 for a non-first fragment */
 	uint16_t port_id;          /* DPDK port it arrived on */
 	uint32_t ifindex;          /* engine interface: port_id + 1 */
 	uint16_t vlan_id;          /* innermost VLAN id, 0 if untagged */
