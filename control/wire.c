@@ -76,10 +76,13 @@ enum {
 	MLDV2_REPORT_HEADER = 8,
 	MLDV2_RECORD_HEADER = 20,
 
-	MAX_IP_MTU = MRX_WIRE_MAX_FRAME - ETHER_HEADER - VLAN_TAG - 12, /* 9216 */
+	MAX_IP_MTU = 9216, /* wire.h: MRX_WIRE_MAX_FRAME holds it with Ethernet and a tag */
 	/* Scratch for decoded report sources: enough for any frame we write. */
 	DECODE_MAX_SOURCES = MRX_WIRE_MAX_FRAME / 4,
 };
+
+_Static_assert(MAX_IP_MTU + ETHER_HEADER + VLAN_TAG <= MRX_WIRE_MAX_FRAME,
+	       "the largest frame must fit MRX_WIRE_MAX_FRAME");
 
 /* ---- small helpers ---- */
 
@@ -449,6 +452,13 @@ static void packer_append(struct report_packer *packer, const struct mrx_wire_re
 	packer->record_count++;
 }
 
+/* Does a record with count sources fit in the rest of the current frame? */
+static bool packer_fits(const struct report_packer *packer, uint32_t count)
+{
+	return record_header_length(packer->family) + (size_t)count * address_length(packer->family) <=
+	       packer->budget - packer->used;
+}
+
 /* Sources that fit in the rest of the current frame after a record header. */
 static uint32_t packer_room(const struct report_packer *packer)
 {
@@ -502,7 +512,7 @@ int mrx_wire_v3_reports(const struct mrx_wire_interface *interface, int family,
 	for (size_t i = 0; i < record_count; i++) {
 		const struct mrx_wire_record *record = &records[i];
 		uint32_t count = record->source_count;
-		if (count <= packer_room(&packer)) {
+		if (packer_fits(&packer, count)) {
 			packer_append(&packer, record, record->sources, count);
 			continue;
 		}
