@@ -247,7 +247,6 @@ void mrx_engine_foreach_filter(const struct mrx_engine *engine,
 	X(DROP_FRAGMENT, "dropped: fragmented control packet")                               \
 	X(DROP_UNKNOWN_INTERFACE, "dropped: frame on an interface the engine does not know") \
 	X(DROP_INTERFACE_DOWN, "dropped: interface is down")                                 \
-	X(DROP_FORCED_VERSION, "dropped: query of a version the interface is forced away from") \
 	X(REPORTS_SENT, "report / leave / done frames sent")                                 \
 	X(RECORDS_SENT, "group records sent in IGMPv3/MLDv2 reports")                       \
 	X(SOURCES_TRUNCATED, "sources cut from IS_EX/TO_EX records to fit the MTU")
