@@ -4,7 +4,8 @@
  * queries for tests and tools), decoding of received frames, checksums.
  * Pure functions over byte buffers: no engine state, no allocation.
  *
- * Every frame is Ethernet II, with one 802.1Q tag when vlan_id != 0.
+ * Every frame is Ethernet II, with one 802.1Q tag when vlan_id != 0
+ * (PCP 6, internetwork control, matching TOS 0xc0).
  *   IPv4: TOS 0xc0, TTL 1, DF, ID 0, Router Alert option (RFC 2113), so a
  *         24-byte header (RFC 3376 4).
  *   IPv6: Hop Limit 1, a Hop-by-Hop header holding Router Alert (value 0,
@@ -80,7 +81,9 @@ typedef void (*mrx_wire_emit_fn)(void *context, const uint8_t *frame, size_t len
  * fits (the cut count is added to *sources_truncated), any other record is
  * split across reports. Records with no source of type ALLOW/BLOCK are the
  * caller's to avoid. emit is called once per frame.
- * Returns the number of frames, or -EINVAL (bad family, MTU too small). */
+ * Returns the number of frames, or -EINVAL (bad family, MTU too small for
+ * one record with one source or above 9216, a record type or an address
+ * of another family: then nothing is emitted). */
 int mrx_wire_v3_reports(const struct mrx_wire_interface *interface, int family,
 			const struct mrx_wire_record *records, size_t record_count,
 			mrx_wire_emit_fn emit, void *context, uint64_t *sources_truncated);
@@ -88,7 +91,8 @@ int mrx_wire_v3_reports(const struct mrx_wire_interface *interface, int family,
 /* Encode one older-version message for the group into buffer (at least
  * MRX_WIRE_MAX_FRAME bytes). IGMPv1/v2 reports and MLDv1 reports go to the
  * group, IGMPv2 Leave to 224.0.0.2, MLDv1 Done to ff02::2 (RFC 2236 3,
- * RFC 2710 4). Returns the frame length. */
+ * RFC 2710 4). Returns the frame length, or 0 if the group is not of the
+ * message's family. Frames are not padded to 60 bytes (the NIC pads). */
 size_t mrx_wire_old_message(const struct mrx_wire_interface *interface,
 			    enum mrx_old_message message, const struct mrx_addr *group,
 			    uint8_t *buffer);
@@ -108,7 +112,7 @@ struct mrx_wire_input {
 	enum mrx_wire_input_kind kind;
 	int family;            /* AF_INET (IGMP) or AF_INET6 (MLD) */
 	uint8_t version;       /* IGMP 1/2/3, MLD 1/2 (RFC 3376 7.1, RFC 3810 8.1) */
-	uint16_t vlan_id;      /* 0 if untagged */
+	uint16_t vlan_id;      /* 0 if untagged; of two tags, the outer one's */
 	struct mrx_addr ip_source;
 	struct mrx_addr ip_destination;
 	struct mrx_addr group; /* all zero (:: / 0.0.0.0) for a General Query */

@@ -146,10 +146,24 @@ static struct seen *seen_new(void)
 	return seen;
 }
 
+/* A copy of exactly length bytes on the heap, so that AddressSanitizer
+ * sees any read past the end of the frame. */
+static uint8_t *exact_copy(const uint8_t *frame, size_t length)
+{
+	uint8_t *copy = malloc(length ? length : 1);
+	assert_non_null(copy);
+	if (length)
+		memcpy(copy, frame, length);
+	return copy;
+}
+
 static enum mrx_counter decode(const uint8_t *frame, size_t length, struct seen *seen)
 {
 	struct mrx_wire_report_visitor visitor = {seen_record, seen_old, seen};
-	return mrx_wire_decode_report(frame, length, &visitor);
+	uint8_t *copy = exact_copy(frame, length);
+	enum mrx_counter result = mrx_wire_decode_report(copy, length, &visitor);
+	free(copy);
+	return result;
 }
 
 static void assert_counter(enum mrx_counter got, enum mrx_counter want)
@@ -990,7 +1004,9 @@ static enum mrx_counter parse(size_t length)
 {
 	struct mrx_wire_input input;
 	memset(&input, 0xaa, sizeof(input));
-	enum mrx_counter result = mrx_wire_parse(frame_buffer, length, &input);
+	uint8_t *copy = exact_copy(frame_buffer, length);
+	enum mrx_counter result = mrx_wire_parse(copy, length, &input);
+	free(copy);
 	if (result) { /* a refused frame leaves nothing behind */
 		assert_int_equal(input.kind, 0);
 		assert_int_equal(input.source_count, 0);
@@ -1549,6 +1565,118 @@ static void test_decode_report_refusals(void **state)
 	free(seen);
 }
 
+/* ---- random corruption: never a crash, never a read past the end ---- */
+
+static uint32_t random_state = 12345;
+
+static uint32_t next_random(void)
+{
+	random_state = random_state * 1103515245u + 12345u; /* fixed seed: reproducible */
+	return random_state >> 8;
+}
+
+static void count_record(void *context, int family, const struct mrx_wire_record *record)
+{
+	(void)family;
+	*(size_t *)context += record->source_count + 1;
+}
+
+static void count_old(void *context, int family, enum mrx_old_message message,
+		      const struct mrx_addr *group, const struct mrx_addr *destination)
+{
+	(void)family, (void)message, (void)group, (void)destination;
+	*(size_t *)context += 1;
+}
+
+static void test_random_corruption(void **state)
+{
+	(void)state;
+	/* Seeds: a query of each version, tagged or not, and reports. */
+	enum { SEEDS = 14 };
+	uint8_t *seeds[SEEDS];
+	size_t lengths[SEEDS];
+	struct mrx_addr v4_sources[3] = {address("10.0.0.7"), address("10.0.0.8"), address("10.0.0.9")};
+	struct mrx_addr v6_sources[2] = {address("2001:db8::7"), address("2001:db8::8")};
+	struct mrx_wire_query_spec specs[5] = {igmp_spec(1), igmp_spec(2), igmp_spec(3), mld_spec(1),
+					       mld_spec(2)};
+	specs[2].group = address("239.1.1.1");
+	specs[2].sources = v4_sources;
+	specs[2].source_count = 3;
+	specs[4].group = address("ff15::1");
+	specs[4].sources = v6_sources;
+	specs[4].source_count = 2;
+	int count = 0;
+	for (int tagged = 0; tagged < 2; tagged++)
+		for (int i = 0; i < 5; i++) {
+			specs[i].vlan_id = tagged ? 33 : 0;
+			lengths[count] = build(&specs[i]);
+			seeds[count] = exact_copy(frame_buffer, lengths[count]);
+			count++;
+		}
+	struct mrx_wire_interface interface = test_interface(0, 1500);
+	struct mrx_wire_record records[2] = {
+		{MRX_RECORD_ALLOW_NEW_SOURCES, address("239.1.1.1"), 3, v4_sources},
+		{MRX_RECORD_MODE_IS_EXCLUDE, address("239.1.1.2"), 0, NULL}};
+	struct mrx_wire_record records6[2] = {
+		{MRX_RECORD_BLOCK_OLD_SOURCES, address("ff15::1"), 2, v6_sources},
+		{MRX_RECORD_MODE_IS_INCLUDE, address("ff15::2"), 1, v6_sources}};
+	struct capture *capture = capture_new();
+	assert_int_equal(mrx_wire_v3_reports(&interface, AF_INET, records, 2, capture_emit, capture, NULL), 1);
+	assert_int_equal(mrx_wire_v3_reports(&interface, AF_INET6, records6, 2, capture_emit, capture, NULL), 1);
+	for (size_t i = 0; i < 2; i++) {
+		lengths[count] = capture->length[i];
+		seeds[count] = exact_copy(capture->frame[i], capture->length[i]);
+		count++;
+	}
+	struct mrx_addr group = address("239.4.4.4"), group6 = address("ff15::4");
+	lengths[count] = mrx_wire_old_message(&interface, MRX_OLD_IGMPV2_REPORT, &group, frame_buffer);
+	seeds[count] = exact_copy(frame_buffer, lengths[count]);
+	count++;
+	lengths[count] = mrx_wire_old_message(&interface, MRX_OLD_MLDV1_REPORT, &group6, frame_buffer);
+	seeds[count] = exact_copy(frame_buffer, lengths[count]);
+	count++;
+	assert_int_equal(count, SEEDS);
+	free(capture);
+
+	unsigned accepted = 0, refused = 0;
+	for (int round = 0; round < 20000; round++) {
+		int seed = (int)(next_random() % SEEDS);
+		size_t length = lengths[seed];
+		if (next_random() % 4 == 0) /* sometimes shorter */
+			length = next_random() % (length + 1);
+		uint8_t *frame = exact_copy(seeds[seed], length);
+		unsigned flips = 1 + next_random() % 3;
+		for (unsigned f = 0; f < flips && length; f++)
+			frame[next_random() % length] ^= (uint8_t)(1u << (next_random() % 8));
+		struct mrx_wire_input input;
+		enum mrx_counter result = mrx_wire_parse(frame, length, &input);
+		assert_true(result < MRX_COUNTER_MAX);
+		if (result == 0) {
+			accepted++;
+			/* What was accepted lies inside the frame. */
+			if (input.source_count) {
+				size_t size = input.family == AF_INET ? 4 : 16;
+				assert_true(input.source_bytes >= frame);
+				assert_true(input.source_bytes + input.source_count * size <= frame + length);
+			}
+		} else {
+			refused++;
+		}
+		size_t visited = 0;
+		struct mrx_wire_report_visitor visitor = {count_record, count_old, &visited};
+		result = mrx_wire_decode_report(frame, length, &visitor);
+		assert_true(result < MRX_COUNTER_MAX);
+		if (result != 0)
+			assert_int_equal(visited, 0); /* a refused report visits nothing */
+		free(frame);
+	}
+	/* Single bit flips mostly break a checksum, but not always. */
+	assert_true(refused > 10000);
+	assert_true(accepted > 0);
+	for (int i = 0; i < SEEDS; i++)
+		free(seeds[i]);
+}
+
 /* ---- pcap for tshark ---- */
 
 struct pcap_out {
@@ -1725,6 +1853,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_parse_mld_drops),
 		cmocka_unit_test(test_parse_ipv6_extension_chains),
 		cmocka_unit_test(test_decode_report_refusals),
+		cmocka_unit_test(test_random_corruption),
 	};
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
