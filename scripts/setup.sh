@@ -35,6 +35,12 @@ if [ "$hugepages" -gt 0 ]; then
   echo "setup: hugepages $(cat /proc/sys/vm/nr_hugepages)"
 fi
 
-if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
-ninja -C build >/dev/null
+# A build/ left by a failed configure is not a build tree: start it again.
+[ -f build/meson-private/coredata.dat ] || rm -rf build
+if [ -d build ]; then
+  meson setup --reconfigure build >/tmp/mcastrx-setup.log 2>&1 || { cat /tmp/mcastrx-setup.log; exit 1; }
+else
+  meson setup build >/tmp/mcastrx-setup.log 2>&1 || { cat /tmp/mcastrx-setup.log; exit 1; }
+fi
+ninja -C build >/tmp/mcastrx-build.log 2>&1 || { tail -50 /tmp/mcastrx-build.log; exit 1; }
 echo "setup: built in build/"

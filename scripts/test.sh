@@ -11,7 +11,8 @@ quick=0
 
 run_suite() { # dir [meson setup args...]
   local dir="$1"; shift
-  if [ ! -d "$dir" ]; then meson setup "$dir" "$@" >/dev/null || return 1; fi
+  [ -f "$dir/meson-private/coredata.dat" ] || rm -rf "$dir"
+  if [ ! -d "$dir" ]; then meson setup "$dir" "$@" >/dev/null || { meson setup "$dir" "$@"; return 1; }; fi
   ninja -C "$dir" >/dev/null || { ninja -C "$dir"; return 1; }
   meson test -C "$dir" --print-errorlogs --num-processes 2 || true
 }
