@@ -968,7 +968,7 @@ static enum mrx_counter parse_igmp(const struct packet *packet, struct mrx_wire_
 		return MRX_COUNTER_DROP_BAD_SOURCE;
 	bool general = ipv4_is_zero(group);
 	if (general && source_count)
-		return MRX_COUNTER_DROP_GENERAL_WITH_SOURCES; /* RFC 3376 4.1.9 */
+		return MRX_COUNTER_DROP_GENERAL_WITH_SOURCES; /* RFC 3376 4.1.11 */
 	if (!general && !ipv4_is_multicast(group))
 		return MRX_COUNTER_DROP_BAD_GROUP;
 	/* RFC 3376 4.1.12: General Queries to 224.0.0.1, specific ones to the
@@ -1042,7 +1042,7 @@ static enum mrx_counter parse_mld(const struct packet *packet, struct mrx_wire_i
 		return MRX_COUNTER_DROP_NO_ROUTER_ALERT;
 	bool general = memcmp(group, zero_bytes, 16) == 0;
 	if (general && source_count)
-		return MRX_COUNTER_DROP_GENERAL_WITH_SOURCES; /* RFC 3810 5.1.10 */
+		return MRX_COUNTER_DROP_GENERAL_WITH_SOURCES; /* RFC 3810 5.1.13 */
 	if (!general && !ipv6_is_multicast(group))
 		return MRX_COUNTER_DROP_BAD_GROUP;
 	/* RFC 3810 5.1.15: General Queries to ff02::1, specific to the group. */
