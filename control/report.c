@@ -133,6 +133,12 @@ void mrx_report_state_changed(struct mrx_group *group, enum mrx_filter_mode old_
 		group->mode_retransmissions = robustness;
 		for (uint32_t i = 0; i < group->source_count; i++)
 			group->sources[i].retransmissions = 0;
+	} else if (group->mode_retransmissions) {
+		/* RFC 3376 5.1: a source change while filter-mode-change records
+		 * are pending is merged into them: the merged report (TO_xx with
+		 * the new list) "becomes the first of [Robustness Variable]
+		 * transmissions". The TO_xx list carries the source change. */
+		group->mode_retransmissions = robustness;
 	} else {
 		/* RFC 3376 5.1: each source whose state changed is reported in
 		 * the next [Robustness Variable] reports (ALLOW or BLOCK as the
