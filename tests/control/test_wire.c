@@ -1176,6 +1176,17 @@ static void test_parse_ip_layer_drops(void **state)
 	memcpy(ip + 20, (const uint8_t[]){0x01, 0x94, 0x04, 0x00}, 4);
 	fix_ipv4_header();
 	assert_counter(parse(length), MRX_COUNTER_DROP_BAD_IP_HEADER); /* RA runs one past */
+	/* A 28-byte header: Router Alert, three NOPs, End of Options: fine. */
+	length = build(&spec);
+	memmove(ip + 28, ip + 24, length - 14 - 24);
+	memcpy(ip + 20, (const uint8_t[]){0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00}, 8);
+	ip[0] = 0x47;
+	ip[3] += 4;
+	fix_ipv4_header();
+	struct mrx_wire_input input;
+	assert_counter(mrx_wire_parse(frame_buffer, length + 4, &input), 0);
+	assert_int_equal(input.version, 2);
+	assert_int_equal(input.max_response_ms, 10000);
 	/* TTL 2. */
 	length = build(&spec);
 	ip[8] = 2;
