@@ -75,14 +75,30 @@ static void older_v2_querier_expired(struct mrx_timer *timer, uint64_t now_ns)
 	update_version(mrx_container_of(timer, struct mrx_protocol, older_querier_timer[1]));
 }
 
+static void clear_queried_sources(struct mrx_group *group)
+{
+	for (uint32_t i = 0; i < group->source_count; i++)
+		group->sources[i].queried = 0;
+	group->query_with_sources = false;
+	mrx_group_compact(group);
+}
+
 /* Record the queried sources on the group (adding entries for sources it
  * does not know: in EXCLUDE mode they are reported as allowed). On memory
  * shortage the response falls back to the whole group state, which says
  * more, never less. */
 static void record_queried_sources(struct mrx_group *group, const struct mrx_wire_input *input)
 {
-	if (mrx_group_reserve(group, input->source_count) < 0) {
-		group->query_with_sources = false;
+	struct mrx_engine *engine = group->protocol->interface->engine;
+	uint32_t recorded = 0;
+	for (uint32_t i = 0; i < group->source_count; i++)
+		recorded += group->sources[i].queried;
+	/* A flood of source-specific queries must not grow memory without
+	 * bound: past the per-filter source limit the pending response becomes
+	 * a whole-group one (as RFC 3376 5.2 rule 4 does). */
+	if (recorded + input->source_count > engine->config.max_sources_per_filter ||
+	    mrx_group_reserve(group, input->source_count) < 0) {
+		clear_queried_sources(group);
 		return;
 	}
 	for (uint32_t i = 0; i < input->source_count; i++) {
@@ -104,13 +120,6 @@ static void record_queried_sources(struct mrx_group *group, const struct mrx_wir
 		}
 		entry->queried = 1;
 	}
-}
-
-static void clear_queried_sources(struct mrx_group *group)
-{
-	for (uint32_t i = 0; i < group->source_count; i++)
-		group->sources[i].queried = 0;
-	group->query_with_sources = false;
 }
 
 /* RFC 3376 5.2 rules 3-5 / RFC 3810 6.2 for a Group-Specific or
