@@ -247,7 +247,6 @@ void mcastrx_packets_free(struct mcastrx_packet *packets, unsigned count);
 	X(UDP_TRUNCATED, "UDP header beyond the IP payload")                                 \
 	X(UDP_BAD_LENGTH, "UDP length below 8 or beyond the IP payload")                     \
 	X(PUNT_RING_FULL, "IGMP/MLD frame: control ring full")                               \
-	X(UNKNOWN_PORT, "frame from a port mcastrx does not manage")                         \
 	X(NO_GROUP, "no socket is a member of the group on this interface")                  \
 	X(SOURCE_REJECTED, "every member's filter rejects the source")                       \
 	X(NO_BOUND_SOCKET, "sockets accept (S,G) but none is bound to this port / group")

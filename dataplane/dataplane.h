@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * libmcastrx internals shared by port.c, deliver.c, lcore.c,
+ * control_thread.c and library.c. Not installed; tests may use it.
+ *
+ * Ownership: everything in struct mrx_dataplane is written under the
+ * control lock (control thread, API callers) except the per-lcore counters
+ * (each lcore its own) and the socket counters (atomic adds). Receive lcores
+ * read: the table (RCU), the socket slots (RCU: a slot is freed only after
+ * every lcore reported a quiescent state), the punt ring (MP enqueue).
+ */
+#ifndef MRX_DATAPLANE_H
+#define MRX_DATAPLANE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "classify.h"
+#include "mcastrx.h"
+#include "mrx_control.h"
+#include "table.h"
+
+#define MRX_MAX_BURST 64u
+
+/* Relaxed single-writer counter add (readers may read at any time). */
+#define MRX_COUNTER_ADD(counter, value) \
+	__atomic_store_n(&(counter), __atomic_load_n(&(counter), __ATOMIC_RELAXED) + (value), \
+			 __ATOMIC_RELAXED)
+#define MRX_COUNTER_READ(counter) __atomic_load_n(&(counter), __ATOMIC_RELAXED)
+
+/* Per packet, in the mbuf's private area (the library's pool has room for
+ * it): what the lcore learned, read back by mcastrx_recv_burst. */
+struct mrx_packet_info {
+	struct mrx_packet_meta meta;
+	uint64_t timestamp_ns;
+	/* Table publications completed before the lookup, and started before
+	 * its end: the lookup saw a table version in [low, high]. */
+	uint32_t version_low;
+	uint32_t version_high;
+};
+
+static inline struct mrx_packet_info *mrx_packet_info(struct rte_mbuf *mbuf)
+{
+	return (struct mrx_packet_info *)rte_mbuf_to_priv(mbuf);
+}
+
+struct mrx_socket_slot {
+	int handle;
+	int family;
+	struct rte_ring *ring; /* MP (lcores) / SC (the application) */
+	uint32_t ring_size;
+	/* Binding, published once with bound (release) before lcores read it. */
+	bool bound;
+	uint16_t bound_port;       /* host order, 0: any */
+	bool bound_to_group;
+	struct mrx_addr bound_group;
+	/* DELIVERED and RING_FULL: atomic adds by lcores; RECEIVED*: the reader. */
+	uint64_t counters[MCASTRX_SOCKET_COUNTER_MAX];
+};
+
+struct mrx_rx_queue {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t ifindex;
+};
+
+struct mrx_lcore {
+	unsigned lcore_id;
+	unsigned thread_id; /* QSBR thread id */
+	uint32_t queue_count;
+	struct mrx_rx_queue queues[MCASTRX_MAX_PORTS * MCASTRX_MAX_QUEUES_PER_PORT];
+	uint64_t counters[MCASTRX_LCORE_COUNTER_MAX];
+	uint64_t drops[MCASTRX_DROP_MAX];
+} __rte_cache_aligned;
+
+struct mrx_port {
+	struct mcastrx_port_settings settings;
+	uint16_t port_id;
+	uint32_t ifindex;
+	bool started;
+	bool multicast_dirty;     /* list must be recomputed */
+	enum mcastrx_multicast_mode multicast_mode;
+	int allmulticast_error;
+	uint32_t multicast_address_count;
+	uint64_t counters[MCASTRX_PORT_COUNTER_MAX]; /* mcastrx's own, under the lock */
+};
+
+struct mrx_group_state; /* control_thread.c: per (interface, group) socket filters */
+
+struct mrx_dataplane {
+	pthread_mutex_t control_lock;
+	bool running;
+	struct mcastrx_settings settings;
+
+	struct rte_mempool *pool;
+	struct rte_ring *punt_ring;   /* MP / SC */
+	struct rte_rcu_qsbr *qsbr;
+	struct mrx_table *table;
+	/* Table publications begun / completed (see mrx_packet_info). */
+	_Atomic uint32_t table_version_begun;
+	_Atomic uint32_t table_version_done;
+
+	struct mrx_engine *engine;
+	struct mrx_group_state *groups;
+
+	uint32_t port_count;
+	struct mrx_port ports[MCASTRX_MAX_PORTS];
+	uint16_t port_index_by_id[RTE_MAX_ETHPORTS]; /* UINT16_MAX: not ours */
+
+	uint32_t lcore_count;
+	struct mrx_lcore *lcores;
+	volatile bool lcores_stop;
+
+	uint32_t max_sockets;
+	struct mrx_socket_slot **sockets; /* [max_sockets], RCU-read by lcores */
+
+	pthread_t control_thread;
+	bool control_thread_started;
+	volatile bool control_thread_stop;
+};
+
+extern struct mrx_dataplane mrx_dataplane;
+
+/* library.c */
+uint64_t mrx_clock_ns(void);
+
+/* port.c: configure and start, stop; the multicast list (under the lock). */
+int mrx_ports_start(struct mrx_dataplane *dp);
+void mrx_ports_stop(struct mrx_dataplane *dp);
+struct mrx_port *mrx_port_by_ifindex(struct mrx_dataplane *dp, uint32_t ifindex);
+void mrx_ports_refresh_multicast(struct mrx_dataplane *dp);
+/* MAC of an IPv4 / IPv6 multicast group (RFC 1112 6.4, RFC 2464 7). */
+void mrx_multicast_mac(const struct mrx_addr *group, uint8_t mac[6]);
+
+/* deliver.c: socket slots and the fan-out. */
+int mrx_socket_slot_create(struct mrx_dataplane *dp, int handle, int family, uint32_t ring_size);
+/* Unpublish, wait for every lcore's quiescent state, drain and free. */
+void mrx_socket_slot_destroy(struct mrx_dataplane *dp, int handle);
+/* Deliver one classified packet to the sockets of a table set; returns the
+ * number of sockets it was put on (0: the caller still owns the mbuf). */
+unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
+		     const struct mrx_table_socket_set *set);
+void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet);
+
+/* lcore.c */
+int mrx_lcore_main(void *lcore);
+/* Classify, punt, look up and deliver one burst (what the loop does per
+ * rx burst; callable from tests on any registered reader). */
+void mrx_lcore_process_burst(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
+			     const struct mrx_rx_queue *queue, struct rte_mbuf **mbufs,
+			     uint16_t count);
+
+/* control_thread.c (all under the control lock) */
+int mrx_control_create(struct mrx_dataplane *dp);
+void mrx_control_destroy(struct mrx_dataplane *dp);
+/* Drain the punt ring into the engine, run due timers, refresh the
+ * multicast lists. Returns the work done. */
+int mrx_control_round(struct mrx_dataplane *dp);
+int mrx_control_thread_start(struct mrx_dataplane *dp);
+void mrx_control_thread_stop(struct mrx_dataplane *dp);
+
+/* For tests: table publications completed so far. */
+uint32_t mrx_table_version(void);
+
+#endif

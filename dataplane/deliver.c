@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Socket receive rings and the fan-out of one packet to the sockets that
+ * accept it: one mbuf, one reference per socket (no copies).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "dataplane.h"
+
+int mrx_socket_slot_create(struct mrx_dataplane *dp, int handle, int family, uint32_t ring_size)
+{
+	if (handle < 0 || (uint32_t)handle >= dp->max_sockets)
+		return -ENOBUFS;
+	struct mrx_socket_slot *slot = rte_zmalloc("mrx_socket", sizeof(*slot), RTE_CACHE_LINE_SIZE);
+	if (slot == NULL)
+		return -ENOMEM;
+	char name[RTE_RING_NAMESIZE];
+	/* A handle may be reused after close; the old ring is freed by then. */
+	snprintf(name, sizeof(name), "mrx_sock_%d", handle);
+	/* Several lcores enqueue, one application thread dequeues. */
+	slot->ring = rte_ring_create(name, ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (slot->ring == NULL) {
+		int error = rte_errno;
+		rte_free(slot);
+		return error == EEXIST ? -EEXIST : -ENOMEM;
+	}
+	slot->handle = handle;
+	slot->family = family;
+	slot->ring_size = ring_size;
+	__atomic_store_n(&dp->sockets[handle], slot, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void mrx_socket_slot_destroy(struct mrx_dataplane *dp, int handle)
+{
+	if (handle < 0 || (uint32_t)handle >= dp->max_sockets)
+		return;
+	struct mrx_socket_slot *slot = dp->sockets[handle];
+	if (slot == NULL)
+		return;
+	__atomic_store_n(&dp->sockets[handle], NULL, __ATOMIC_RELEASE);
+	/* No lcore still holds the slot after every one passed a quiescent point. */
+	if (dp->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	void *mbufs[64];
+	unsigned taken;
+	while ((taken = rte_ring_dequeue_burst(slot->ring, mbufs, RTE_DIM(mbufs), NULL)) > 0)
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)mbufs, taken);
+	rte_ring_free(slot->ring);
+	rte_free(slot);
+}
+
+/* The binding of a socket (bind(2)): port and group, if any. Fragments go
+ * only to sockets bound to nothing (no reassembly, no port in later ones). */
+static inline bool binding_accepts(const struct mrx_socket_slot *slot, const uint8_t *frame,
+				   const struct mrx_packet_meta *meta)
+{
+	if (!__atomic_load_n(&slot->bound, __ATOMIC_ACQUIRE))
+		return true;
+	if (meta->flags & MCASTRX_PACKET_FRAGMENT)
+		return false;
+	if (slot->bound_port != 0 && slot->bound_port != meta->destination_port)
+		return false;
+	if (slot->bound_to_group) {
+		const uint8_t *ip = frame + meta->l3_offset;
+		if (meta->family == MRX_FAMILY_IPV4)
+			return memcmp(ip + MRX_IPV4_GROUP_OFFSET, slot->bound_group.bytes + 12, 4) == 0;
+		return memcmp(ip + MRX_IPV6_GROUP_OFFSET, slot->bound_group.bytes, 16) == 0;
+	}
+	return true;
+}
+
+/* Put one reference per target on the targets' rings; a failed enqueue
+ * gives its reference back. */
+static unsigned enqueue_targets(struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
+				struct mrx_socket_slot **targets, unsigned count)
+{
+	unsigned delivered = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct mrx_socket_slot *slot = targets[i];
+		if (rte_ring_mp_enqueue(slot->ring, mbuf) == 0) {
+			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_DELIVERED], 1, __ATOMIC_RELAXED);
+			delivered++;
+		} else {
+			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_RING_FULL], 1, __ATOMIC_RELAXED);
+			MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_SOCKET_RING_FULL], 1);
+			rte_pktmbuf_free(mbuf);
+		}
+	}
+	return delivered;
+}
+
+unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
+		     const struct mrx_table_socket_set *set)
+{
+	struct mrx_socket_slot *targets[MRX_MAX_BURST];
+	const struct mrx_packet_meta *meta = &mrx_packet_info(mbuf)->meta;
+	const uint8_t *frame = rte_pktmbuf_mtod(mbuf, const uint8_t *);
+	/* Common case, the whole set in one batch: the caller's reference is
+	 * handed to the first socket. Larger sets: we keep our reference until
+	 * every batch is enqueued (a consumer may free its copies meanwhile). */
+	bool one_batch = set->count <= RTE_DIM(targets);
+	unsigned target_total = 0, delivered = 0, batch = 0;
+	for (uint32_t i = 0; i < set->count; i++) {
+		uint32_t handle = set->sockets[i];
+		if (handle >= dp->max_sockets)
+			continue;
+		struct mrx_socket_slot *slot = __atomic_load_n(&dp->sockets[handle], __ATOMIC_ACQUIRE);
+		if (slot == NULL || !binding_accepts(slot, frame, meta))
+			continue;
+		targets[batch++] = slot;
+		if (batch == RTE_DIM(targets) && !one_batch) {
+			rte_mbuf_refcnt_update(mbuf, (int16_t)batch);
+			delivered += enqueue_targets(lcore, mbuf, targets, batch);
+			target_total += batch;
+			batch = 0;
+		}
+	}
+	if (one_batch) {
+		if (batch == 0)
+			return 0;
+		if (batch > 1)
+			rte_mbuf_refcnt_update(mbuf, (int16_t)(batch - 1));
+		delivered += enqueue_targets(lcore, mbuf, targets, batch);
+		target_total += batch;
+	} else {
+		if (batch > 0) {
+			rte_mbuf_refcnt_update(mbuf, (int16_t)batch);
+			delivered += enqueue_targets(lcore, mbuf, targets, batch);
+			target_total += batch;
+		}
+		if (target_total == 0)
+			return 0;
+		rte_pktmbuf_free(mbuf); /* our own reference */
+	}
+	MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERIES], delivered);
+	if (delivered > 0)
+		MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERED_PACKETS], 1);
+	return target_total;
+}
+
+void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet)
+{
+	const struct mrx_packet_info *info = mrx_packet_info(mbuf);
+	const struct mrx_packet_meta *meta = &info->meta;
+	const uint8_t *frame = rte_pktmbuf_mtod(mbuf, const uint8_t *);
+	const uint8_t *ip = frame + meta->l3_offset;
+	packet->mbuf = mbuf;
+	packet->payload = frame + meta->payload_offset;
+	packet->payload_length = meta->payload_length;
+	packet->source_port = meta->source_port;
+	packet->destination_port = meta->destination_port;
+	packet->port_id = mbuf->port;
+	packet->ifindex = (uint32_t)mbuf->port + 1u;
+	packet->vlan_id = meta->vlan_id;
+	packet->flags = meta->flags;
+	packet->timestamp_ns = info->timestamp_ns;
+	if (meta->family == MRX_FAMILY_IPV4) {
+		struct in_addr address;
+		packet->family = AF_INET;
+		memcpy(&address, ip + MRX_IPV4_SOURCE_OFFSET, 4);
+		mrx_addr_from_in(&packet->source, address);
+		memcpy(&address, ip + MRX_IPV4_GROUP_OFFSET, 4);
+		mrx_addr_from_in(&packet->group, address);
+	} else {
+		packet->family = AF_INET6;
+		memcpy(packet->source.bytes, ip + MRX_IPV6_SOURCE_OFFSET, 16);
+		memcpy(packet->group.bytes, ip + MRX_IPV6_GROUP_OFFSET, 16);
+	}
+}

@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * libmcastrx's public API (include/mcastrx.h): life cycle, sockets, the
+ * socket options under the control lock, receive bursts, statistics.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane.h"
+
+#define DEFAULT_MBUF_COUNT 16383u
+#define DEFAULT_SOCKET_RING_SIZE 4096u
+#define DEFAULT_PUNT_RING_SIZE 1024u
+#define DEFAULT_BURST 32u
+#define DEFAULT_MAX_GROUPS 4096u
+#define MBUF_CACHE_SIZE 256u
+
+struct mrx_dataplane mrx_dataplane = {
+	.control_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static struct rte_mempool *packet_pool; /* kept across stop/start */
+static uint64_t tsc_hz;
+
+/* ---- names (X-macro tables) ---- */
+
+#define NAME_ENTRY(name, text) #name,
+#define TEXT_ENTRY(name, text) text,
+static const char *const lcore_names[] = {MCASTRX_LCORE_COUNTERS(NAME_ENTRY)};
+static const char *const lcore_texts[] = {MCASTRX_LCORE_COUNTERS(TEXT_ENTRY)};
+static const char *const port_names[] = {MCASTRX_PORT_COUNTERS(NAME_ENTRY)};
+static const char *const port_texts[] = {MCASTRX_PORT_COUNTERS(TEXT_ENTRY)};
+static const char *const socket_names[] = {MCASTRX_SOCKET_COUNTERS(NAME_ENTRY)};
+static const char *const socket_texts[] = {MCASTRX_SOCKET_COUNTERS(TEXT_ENTRY)};
+static const char *const mode_texts[] = {MCASTRX_MULTICAST_MODES(TEXT_ENTRY)};
+#undef NAME_ENTRY
+#undef TEXT_ENTRY
+
+#define TABLE_LOOKUP(table, index) ((unsigned)(index) < RTE_DIM(table) ? (table)[index] : NULL)
+const char *mcastrx_lcore_counter_name(enum mcastrx_lcore_counter c) { return TABLE_LOOKUP(lcore_names, c); }
+const char *mcastrx_lcore_counter_description(enum mcastrx_lcore_counter c) { return TABLE_LOOKUP(lcore_texts, c); }
+const char *mcastrx_port_counter_name(enum mcastrx_port_counter c) { return TABLE_LOOKUP(port_names, c); }
+const char *mcastrx_port_counter_description(enum mcastrx_port_counter c) { return TABLE_LOOKUP(port_texts, c); }
+const char *mcastrx_socket_counter_name(enum mcastrx_socket_counter c) { return TABLE_LOOKUP(socket_names, c); }
+const char *mcastrx_socket_counter_description(enum mcastrx_socket_counter c) { return TABLE_LOOKUP(socket_texts, c); }
+const char *mcastrx_multicast_mode_name(enum mcastrx_multicast_mode m) { return TABLE_LOOKUP(mode_texts, m); }
+
+/* ---- clock ---- */
+
+uint64_t mrx_clock_ns(void)
+{
+	if (tsc_hz == 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	}
+	uint64_t cycles = rte_get_tsc_cycles();
+	return cycles / tsc_hz * 1000000000u + cycles % tsc_hz * 1000000000u / tsc_hz;
+}
+
+uint64_t mcastrx_clock_ns(void)
+{
+	return mrx_clock_ns();
+}
+
+uint32_t mcastrx_port_ifindex(uint16_t port_id)
+{
+	return (uint32_t)port_id + 1u;
+}
+
+uint32_t mrx_table_version(void)
+{
+	return atomic_load_explicit(&mrx_dataplane.table_version_done, memory_order_acquire);
+}
+
+/* ---- life cycle ---- */
+
+void mcastrx_settings_init(struct mcastrx_settings *settings)
+{
+	memset(settings, 0, sizeof(*settings));
+	for (unsigned i = 0; i < MCASTRX_MAX_PORTS; i++)
+		mrx_interface_config_init(&settings->ports[i].interface);
+	mrx_engine_config_init(&settings->engine);
+}
+
+int mcastrx_init(int argc, char **argv)
+{
+	int rc = rte_eal_init(argc, argv);
+	if (rc < 0)
+		return rte_errno == EALREADY ? -EALREADY : -(rte_errno ? rte_errno : EINVAL);
+	tsc_hz = rte_get_tsc_hz();
+	return rc;
+}
+
+void mcastrx_cleanup(void)
+{
+	mcastrx_stop();
+	rte_eal_cleanup();
+}
+
+bool mcastrx_running(void)
+{
+	return __atomic_load_n(&mrx_dataplane.running, __ATOMIC_ACQUIRE);
+}
+
+static bool power_of_two(uint32_t value)
+{
+	return value != 0 && (value & (value - 1)) == 0;
+}
+
+/* Defaults, then every check that needs no resource. */
+static int settings_prepare(struct mcastrx_settings *s)
+{
+	if (s->port_count == 0 || s->port_count > MCASTRX_MAX_PORTS)
+		return -EINVAL;
+	if (s->mbuf_count == 0)
+		s->mbuf_count = DEFAULT_MBUF_COUNT;
+	if (s->socket_ring_size == 0)
+		s->socket_ring_size = DEFAULT_SOCKET_RING_SIZE;
+	if (s->punt_ring_size == 0)
+		s->punt_ring_size = DEFAULT_PUNT_RING_SIZE;
+	if (s->burst_size == 0)
+		s->burst_size = DEFAULT_BURST;
+	if (s->max_groups == 0)
+		s->max_groups = DEFAULT_MAX_GROUPS;
+	if (!power_of_two(s->socket_ring_size) || !power_of_two(s->punt_ring_size) ||
+	    s->burst_size > MRX_MAX_BURST || s->lcore_count > MCASTRX_MAX_LCORES)
+		return -EINVAL;
+	for (uint32_t i = 0; i < s->port_count; i++) {
+		struct mcastrx_port_settings *port = &s->ports[i];
+		if (!rte_eth_dev_is_valid_port(port->port_id))
+			return -EINVAL;
+		for (uint32_t j = 0; j < i; j++)
+			if (s->ports[j].port_id == port->port_id)
+				return -EINVAL;
+		if (port->rx_queues == 0)
+			port->rx_queues = 1;
+		if (port->rx_queues > MCASTRX_MAX_QUEUES_PER_PORT)
+			return -EINVAL;
+		if (port->rx_descriptors == 0)
+			port->rx_descriptors = 1024;
+		if (port->tx_descriptors == 0)
+			port->tx_descriptors = 512;
+	}
+	if (s->lcore_count == 0) {
+		unsigned lcore_id;
+		RTE_LCORE_FOREACH_WORKER(lcore_id) {
+			if (s->lcore_count == MCASTRX_MAX_LCORES)
+				break;
+			s->lcores[s->lcore_count++] = lcore_id;
+		}
+		if (s->lcore_count == 0)
+			return -EINVAL; /* no worker lcore to receive on */
+	}
+	for (uint32_t i = 0; i < s->lcore_count; i++) {
+		unsigned lcore_id = s->lcores[i];
+		if (lcore_id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore_id) ||
+		    lcore_id == rte_get_main_lcore())
+			return -EINVAL;
+		for (uint32_t j = 0; j < i; j++)
+			if (s->lcores[j] == lcore_id)
+				return -EINVAL;
+		if (rte_eal_get_lcore_state(lcore_id) == RUNNING)
+			return -EBUSY;
+	}
+	return 0;
+}
+
+static void teardown(struct mrx_dataplane *dp)
+{
+	if (dp->engine != NULL) {
+		/* Leave politely: every socket's memberships end, reports go out. */
+		for (uint32_t h = 0; dp->sockets != NULL && h < dp->max_sockets; h++) {
+			if (dp->sockets[h] == NULL)
+				continue;
+			mrx_socket_close(dp->engine, (int)h);
+		}
+	}
+	if (dp->lcores != NULL) {
+		__atomic_store_n(&dp->lcores_stop, true, __ATOMIC_RELEASE);
+		for (uint32_t i = 0; i < dp->lcore_count; i++)
+			rte_eal_wait_lcore(dp->lcores[i].lcore_id);
+	}
+	for (uint32_t h = 0; dp->sockets != NULL && h < dp->max_sockets; h++)
+		mrx_socket_slot_destroy(dp, (int)h);
+	if (dp->punt_ring != NULL) {
+		struct rte_mbuf *mbufs[32];
+		unsigned taken;
+		while ((taken = rte_ring_dequeue_burst(dp->punt_ring, (void **)mbufs, 32, NULL)) > 0)
+			rte_pktmbuf_free_bulk(mbufs, taken);
+	}
+	mrx_ports_stop(dp);
+	mrx_control_destroy(dp);
+	mrx_table_free(dp->table);
+	dp->table = NULL;
+	rte_ring_free(dp->punt_ring);
+	dp->punt_ring = NULL;
+	rte_free(dp->qsbr);
+	dp->qsbr = NULL;
+	rte_free(dp->lcores);
+	dp->lcores = NULL;
+	dp->lcore_count = 0;
+	free(dp->sockets);
+	dp->sockets = NULL;
+	dp->port_count = 0;
+}
+
+static int start_locked(struct mrx_dataplane *dp, const struct mcastrx_settings *settings)
+{
+	int rc;
+	struct mcastrx_settings s = *settings;
+	rc = settings_prepare(&s);
+	if (rc != 0)
+		return rc;
+	memset(&dp->settings, 0, sizeof(dp->settings));
+	dp->settings = s;
+	dp->lcores_stop = false;
+	atomic_store(&dp->table_version_begun, 0);
+	atomic_store(&dp->table_version_done, 0);
+
+	if (packet_pool == NULL) {
+		uint16_t private_size = RTE_ALIGN(sizeof(struct mrx_packet_info), RTE_MBUF_PRIV_ALIGN);
+		packet_pool = rte_pktmbuf_pool_create("mcastrx_pool", s.mbuf_count, MBUF_CACHE_SIZE,
+						      private_size, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+		if (packet_pool == NULL)
+			return -ENOMEM;
+	}
+	dp->pool = packet_pool;
+
+	for (unsigned i = 0; i < RTE_MAX_ETHPORTS; i++)
+		dp->port_index_by_id[i] = UINT16_MAX;
+	dp->port_count = s.port_count;
+	uint32_t queue_total = 0;
+	for (uint32_t i = 0; i < s.port_count; i++) {
+		struct mrx_port *port = &dp->ports[i];
+		memset(port, 0, sizeof(*port));
+		port->settings = s.ports[i];
+		port->port_id = s.ports[i].port_id;
+		port->ifindex = mcastrx_port_ifindex(port->port_id);
+		dp->port_index_by_id[port->port_id] = (uint16_t)i;
+		queue_total += port->settings.rx_queues;
+	}
+
+	/* Queues to lcores round-robin; lcores beyond the queue count stay idle. */
+	dp->lcore_count = RTE_MIN(s.lcore_count, queue_total);
+	dp->lcores = rte_zmalloc("mcastrx_lcores", dp->lcore_count * sizeof(*dp->lcores),
+				 RTE_CACHE_LINE_SIZE);
+	if (dp->lcores == NULL)
+		return -ENOMEM;
+	uint32_t next = 0;
+	for (uint32_t i = 0; i < dp->lcore_count; i++) {
+		dp->lcores[i].lcore_id = s.lcores[i];
+		dp->lcores[i].thread_id = i;
+	}
+	for (uint32_t p = 0; p < s.port_count; p++) {
+		for (uint16_t q = 0; q < dp->ports[p].settings.rx_queues; q++) {
+			struct mrx_lcore *lcore = &dp->lcores[next++ % dp->lcore_count];
+			lcore->queues[lcore->queue_count++] = (struct mrx_rx_queue){
+				.port_id = dp->ports[p].port_id,
+				.queue_id = q,
+				.ifindex = (uint16_t)dp->ports[p].ifindex,
+			};
+		}
+	}
+
+	size_t qsbr_size = rte_rcu_qsbr_get_memsize(dp->lcore_count);
+	dp->qsbr = rte_zmalloc("mcastrx_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
+	if (dp->qsbr == NULL)
+		return -ENOMEM;
+	rc = rte_rcu_qsbr_init(dp->qsbr, dp->lcore_count);
+	if (rc != 0)
+		return -rte_errno;
+
+	struct mrx_table_params table_params = {
+		.name = "mcastrx_table",
+		.socket_id = SOCKET_ID_ANY,
+		.max_groups = s.max_groups,
+		.rcu = dp->qsbr,
+	};
+	dp->table = mrx_table_create(&table_params);
+	if (dp->table == NULL)
+		return -(rte_errno ? rte_errno : ENOMEM);
+	dp->punt_ring = rte_ring_create("mcastrx_punt", s.punt_ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (dp->punt_ring == NULL)
+		return -ENOMEM;
+
+	dp->max_sockets = s.engine.max_sockets ? s.engine.max_sockets : MRX_DEFAULT_MAX_SOCKETS;
+	dp->sockets = calloc(dp->max_sockets, sizeof(*dp->sockets));
+	if (dp->sockets == NULL)
+		return -ENOMEM;
+
+	rc = mrx_control_create(dp);
+	if (rc != 0)
+		return rc;
+	for (uint32_t i = 0; i < s.port_count; i++) {
+		struct mrx_port *port = &dp->ports[i];
+		struct mrx_interface_config config = port->settings.interface;
+		config.ifindex = port->ifindex;
+		struct rte_ether_addr mac;
+		rc = rte_eth_macaddr_get(port->port_id, &mac);
+		if (rc != 0)
+			return rc;
+		memcpy(config.mac, mac.addr_bytes, 6);
+		rc = mrx_interface_add(dp->engine, &config);
+		if (rc != 0)
+			return rc;
+	}
+	rc = mrx_ports_start(dp);
+	if (rc != 0)
+		return rc;
+	for (uint32_t i = 0; i < dp->lcore_count; i++) {
+		rc = rte_eal_remote_launch(mrx_lcore_main, &dp->lcores[i], dp->lcores[i].lcore_id);
+		if (rc != 0)
+			return rc;
+	}
+	mrx_ports_refresh_multicast(dp);
+	return 0;
+}
+
+int mcastrx_start(const struct mcastrx_settings *settings)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (settings == NULL)
+		return -EINVAL;
+	if (tsc_hz == 0)
+		return -ENODEV; /* mcastrx_init first */
+	pthread_mutex_lock(&dp->control_lock);
+	if (dp->running) {
+		pthread_mutex_unlock(&dp->control_lock);
+		return -EALREADY;
+	}
+	int rc = start_locked(dp, settings);
+	if (rc != 0) {
+		teardown(dp);
+		pthread_mutex_unlock(&dp->control_lock);
+		return rc;
+	}
+	__atomic_store_n(&dp->running, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&dp->control_lock);
+	if (dp->settings.control_thread) {
+		rc = mrx_control_thread_start(dp);
+		if (rc != 0) {
+			mcastrx_stop();
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void mcastrx_stop(void)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	mrx_control_thread_stop(dp);
+	pthread_mutex_lock(&dp->control_lock);
+	if (dp->running) {
+		__atomic_store_n(&dp->running, false, __ATOMIC_RELEASE);
+		teardown(dp);
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+}
+
+int mcastrx_control_poll(void)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	pthread_mutex_lock(&dp->control_lock);
+	int rc;
+	if (!dp->running)
+		rc = -ENODEV;
+	else if (dp->settings.control_thread)
+		rc = -EBUSY;
+	else
+		rc = mrx_control_round(dp);
+	pthread_mutex_unlock(&dp->control_lock);
+	return rc;
+}
+
+uint64_t mcastrx_control_next_deadline_ns(void)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	uint64_t result = UINT64_MAX;
+	pthread_mutex_lock(&dp->control_lock);
+	if (dp->running) {
+		uint64_t deadline = mrx_engine_next_deadline(dp->engine);
+		uint64_t now = mrx_clock_ns();
+		if (deadline != UINT64_MAX)
+			result = deadline <= now ? 0 : deadline - now;
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+	return result;
+}
+
+/* ---- sockets and options, under the control lock ---- */
+
+#define LOCKED_ENGINE_CALL(call)                                   \
+	do {                                                       \
+		struct mrx_dataplane *dp = &mrx_dataplane;         \
+		int rc_ = -ENODEV;                                 \
+		pthread_mutex_lock(&dp->control_lock);             \
+		if (dp->running) {                                 \
+			rc_ = (call);                              \
+			mrx_ports_refresh_multicast(dp);           \
+		}                                                  \
+		pthread_mutex_unlock(&dp->control_lock);           \
+		return rc_;                                        \
+	} while (0)
+
+int mcastrx_socket_open_sized(int family, uint32_t ring_size)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (ring_size != 0 && !power_of_two(ring_size))
+		return -EINVAL;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	pthread_mutex_lock(&dp->control_lock);
+	int rc = -ENODEV;
+	if (dp->running) {
+		rc = mrx_socket_open(dp->engine, family);
+		if (rc >= 0) {
+			int handle = rc;
+			rc = mrx_socket_slot_create(dp, handle, family,
+						    ring_size ? ring_size : dp->settings.socket_ring_size);
+			if (rc == 0)
+				rc = handle;
+			else
+				mrx_socket_close(dp->engine, handle);
+		}
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+	return rc;
+}
+
+int mcastrx_socket_open(int family)
+{
+	return mcastrx_socket_open_sized(family, 0);
+}
+
+static struct mrx_socket_slot *slot_get(struct mrx_dataplane *dp, int socket)
+{
+	if (dp->sockets == NULL || socket < 0 || (uint32_t)socket >= dp->max_sockets)
+		return NULL;
+	return __atomic_load_n(&dp->sockets[socket], __ATOMIC_ACQUIRE);
+}
+
+int mcastrx_socket_close(int socket)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	pthread_mutex_lock(&dp->control_lock);
+	int rc = -ENODEV;
+	if (dp->running) {
+		rc = -EBADF;
+		if (slot_get(dp, socket) != NULL) {
+			rc = mrx_socket_close(dp->engine, socket);
+			mrx_ports_refresh_multicast(dp);
+			mrx_socket_slot_destroy(dp, socket);
+		}
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+	return rc;
+}
+
+static int bind_locked(struct mrx_dataplane *dp, int socket, const struct sockaddr *address,
+		       socklen_t length)
+{
+	struct mrx_socket_slot *slot = slot_get(dp, socket);
+	if (slot == NULL)
+		return -EBADF;
+	if (address == NULL)
+		return -EFAULT;
+	if (length < (socklen_t)sizeof(sa_family_t))
+		return -EINVAL;
+	if (address->sa_family != slot->family)
+		return -EAFNOSUPPORT;
+	if (slot->bound)
+		return -EINVAL;
+	struct mrx_addr group;
+	uint16_t port;
+	bool any;
+	if (slot->family == AF_INET) {
+		if (length < (socklen_t)sizeof(struct sockaddr_in))
+			return -EINVAL;
+		const struct sockaddr_in *in = (const struct sockaddr_in *)address;
+		any = in->sin_addr.s_addr == htonl(INADDR_ANY);
+		if (!any && !IN_MULTICAST(ntohl(in->sin_addr.s_addr)))
+			return -EADDRNOTAVAIL;
+		mrx_addr_from_in(&group, in->sin_addr);
+		port = ntohs(in->sin_port);
+	} else {
+		if (length < (socklen_t)sizeof(struct sockaddr_in6))
+			return -EINVAL;
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)address;
+		any = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		if (!any && !IN6_IS_ADDR_MULTICAST(&in6->sin6_addr))
+			return -EADDRNOTAVAIL;
+		mrx_addr_from_in6(&group, &in6->sin6_addr);
+		port = ntohs(in6->sin6_port);
+	}
+	slot->bound_port = port;
+	slot->bound_to_group = !any;
+	slot->bound_group = group;
+	__atomic_store_n(&slot->bound, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int mcastrx_bind(int socket, const struct sockaddr *address, socklen_t length)
+{
+	LOCKED_ENGINE_CALL(bind_locked(dp, socket, address, length));
+}
+
+int mcastrx_setsockopt(int socket, int level, int option, const void *value, socklen_t length)
+{
+	LOCKED_ENGINE_CALL(mrx_setsockopt(dp->engine, socket, level, option, value, length));
+}
+
+int mcastrx_getsockopt(int socket, int level, int option, void *value, socklen_t *length)
+{
+	LOCKED_ENGINE_CALL(mrx_getsockopt(dp->engine, socket, level, option, value, length));
+}
+
+int mcastrx_setsourcefilter(int socket, uint32_t ifindex, const struct sockaddr *group,
+			    socklen_t group_length, uint32_t mode, uint32_t source_count,
+			    const struct sockaddr_storage *sources)
+{
+	LOCKED_ENGINE_CALL(mrx_setsourcefilter(dp->engine, socket, ifindex, group, group_length, mode,
+					       source_count, sources));
+}
+
+int mcastrx_getsourcefilter(int socket, uint32_t ifindex, const struct sockaddr *group,
+			    socklen_t group_length, uint32_t *mode, uint32_t *source_count,
+			    struct sockaddr_storage *sources)
+{
+	LOCKED_ENGINE_CALL(mrx_getsourcefilter(dp->engine, socket, ifindex, group, group_length, mode,
+					       source_count, sources));
+}
+
+int mcastrx_setipv4sourcefilter(int socket, struct in_addr interface, struct in_addr group,
+				uint32_t mode, uint32_t source_count, const struct in_addr *sources)
+{
+	LOCKED_ENGINE_CALL(mrx_setipv4sourcefilter(dp->engine, socket, interface, group, mode,
+						   source_count, sources));
+}
+
+int mcastrx_getipv4sourcefilter(int socket, struct in_addr interface, struct in_addr group,
+				uint32_t *mode, uint32_t *source_count, struct in_addr *sources)
+{
+	LOCKED_ENGINE_CALL(mrx_getipv4sourcefilter(dp->engine, socket, interface, group, mode,
+						   source_count, sources));
+}
+
+int mcastrx_with_engine(int (*fn)(struct mrx_engine *engine, void *context), void *context)
+{
+	if (fn == NULL)
+		return -EINVAL;
+	LOCKED_ENGINE_CALL(fn(dp->engine, context));
+}
+
+/* ---- receive ---- */
+
+int mcastrx_recv_burst(int socket, struct mcastrx_packet *packets, unsigned count)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	struct mrx_socket_slot *slot = slot_get(dp, socket);
+	if (slot == NULL)
+		return -EBADF;
+	if (count == 0)
+		return 0;
+	if (packets == NULL)
+		return -EINVAL;
+	struct rte_mbuf *mbufs[MRX_MAX_BURST];
+	unsigned total = 0;
+	uint64_t bytes = 0;
+	while (total < count) {
+		unsigned want = RTE_MIN(count - total, (unsigned)MRX_MAX_BURST);
+		unsigned taken = rte_ring_sc_dequeue_burst(slot->ring, (void **)mbufs, want, NULL);
+		for (unsigned i = 0; i < taken; i++) {
+			mrx_fill_packet(mbufs[i], &packets[total + i]);
+			bytes += packets[total + i].payload_length;
+		}
+		total += taken;
+		if (taken < want)
+			break;
+	}
+	MRX_COUNTER_ADD(slot->counters[MCASTRX_SOCKET_RECEIVED], total);
+	MRX_COUNTER_ADD(slot->counters[MCASTRX_SOCKET_RECEIVED_BYTES], bytes);
+	return (int)total;
+}
+
+void mcastrx_packets_free(struct mcastrx_packet *packets, unsigned count)
+{
+	if (packets == NULL)
+		return;
+	for (unsigned i = 0; i < count; i++) {
+		rte_pktmbuf_free(packets[i].mbuf);
+		packets[i].mbuf = NULL;
+	}
+}
+
+/* ---- statistics ---- */
+
+unsigned mcastrx_lcore_count(void)
+{
+	return mcastrx_running() ? mrx_dataplane.lcore_count : 0;
+}
+
+int mcastrx_lcore_stats(unsigned index, struct mcastrx_lcore_stats *stats)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (stats == NULL)
+		return -EINVAL;
+	if (!mcastrx_running())
+		return -ENODEV;
+	if (index >= dp->lcore_count)
+		return -ERANGE;
+	const struct mrx_lcore *lcore = &dp->lcores[index];
+	memset(stats, 0, sizeof(*stats));
+	stats->lcore_id = lcore->lcore_id;
+	stats->queue_count = lcore->queue_count;
+	for (unsigned i = 0; i < MCASTRX_LCORE_COUNTER_MAX; i++)
+		stats->counters[i] = MRX_COUNTER_READ(lcore->counters[i]);
+	for (unsigned i = 0; i < MCASTRX_DROP_MAX; i++)
+		stats->drops[i] = MRX_COUNTER_READ(lcore->drops[i]);
+	return 0;
+}
+
+int mcastrx_total_stats(struct mcastrx_lcore_stats *stats)
+{
+	if (stats == NULL)
+		return -EINVAL;
+	if (!mcastrx_running())
+		return -ENODEV;
+	struct mcastrx_lcore_stats one;
+	memset(stats, 0, sizeof(*stats));
+	stats->lcore_id = RTE_MAX_LCORE;
+	for (unsigned l = 0; l < mrx_dataplane.lcore_count; l++) {
+		if (mcastrx_lcore_stats(l, &one) != 0)
+			continue;
+		stats->queue_count += one.queue_count;
+		for (unsigned i = 0; i < MCASTRX_LCORE_COUNTER_MAX; i++)
+			stats->counters[i] += one.counters[i];
+		for (unsigned i = 0; i < MCASTRX_DROP_MAX; i++)
+			stats->drops[i] += one.drops[i];
+	}
+	return 0;
+}
+
+unsigned mcastrx_port_count(void)
+{
+	return mcastrx_running() ? mrx_dataplane.port_count : 0;
+}
+
+int mcastrx_port_stats(unsigned index, struct mcastrx_port_stats *stats)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (stats == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&dp->control_lock);
+	int rc = -ENODEV;
+	if (dp->running) {
+		rc = -ERANGE;
+		if (index < dp->port_count) {
+			const struct mrx_port *port = &dp->ports[index];
+			memset(stats, 0, sizeof(*stats));
+			stats->port_id = port->port_id;
+			stats->ifindex = port->ifindex;
+			stats->rx_queues = port->settings.rx_queues;
+			stats->multicast_mode = port->multicast_mode;
+			stats->allmulticast_error = port->allmulticast_error;
+			memcpy(stats->counters, port->counters, sizeof(stats->counters));
+			struct rte_eth_stats eth;
+			if (rte_eth_stats_get(port->port_id, &eth) == 0) {
+				stats->counters[MCASTRX_PORT_RX_PACKETS] = eth.ipackets;
+				stats->counters[MCASTRX_PORT_RX_BYTES] = eth.ibytes;
+				stats->counters[MCASTRX_PORT_RX_MISSED] = eth.imissed;
+				stats->counters[MCASTRX_PORT_RX_ERRORS] = eth.ierrors;
+				stats->counters[MCASTRX_PORT_RX_NO_MBUF] = eth.rx_nombuf;
+			}
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+	return rc;
+}
+
+static void socket_stats_fill(const struct mrx_socket_slot *slot, struct mcastrx_socket_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	stats->socket = slot->handle;
+	stats->family = slot->family;
+	stats->bound = slot->bound;
+	stats->bound_port = slot->bound_port;
+	stats->bound_group = slot->bound_group;
+	stats->ring_count = rte_ring_count(slot->ring);
+	stats->ring_size = slot->ring_size;
+	for (unsigned i = 0; i < MCASTRX_SOCKET_COUNTER_MAX; i++)
+		stats->counters[i] = __atomic_load_n(&slot->counters[i], __ATOMIC_RELAXED);
+}
+
+int mcastrx_socket_stats(int socket, struct mcastrx_socket_stats *stats)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (stats == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&dp->control_lock);
+	int rc = -EBADF;
+	struct mrx_socket_slot *slot = dp->running ? slot_get(dp, socket) : NULL;
+	if (slot != NULL) {
+		socket_stats_fill(slot, stats);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+	return rc;
+}
+
+void mcastrx_foreach_socket(void (*cb)(void *context, const struct mcastrx_socket_stats *stats),
+			    void *context)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (cb == NULL)
+		return;
+	pthread_mutex_lock(&dp->control_lock);
+	for (uint32_t h = 0; dp->running && h < dp->max_sockets; h++) {
+		struct mrx_socket_slot *slot = dp->sockets[h];
+		if (slot == NULL)
+			continue;
+		struct mcastrx_socket_stats stats;
+		socket_stats_fill(slot, &stats);
+		cb(context, &stats);
+	}
+	pthread_mutex_unlock(&dp->control_lock);
+}
