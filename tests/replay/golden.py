@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Golden tests of mcastrx-replay: scripts annotated with their expected output.
+
+  golden.py MCASTRX_REPLAY SCRIPT_DIR
+
+Every SCRIPT_DIR/*.txt is a replay script whose expectations, derived by hand
+from the RFCs and docs/SOCKET-OPTION-RULES.md, sit in its comments:
+  OPERATION ...            #= RESULT        the result printed for the line
+                                            ("ok", "EINVAL", "ok exclude {...}")
+  #>  t=A..B SUMMARY                        a frame the engine sends after that
+                                            operation (as `mcastrx-replay -v`
+                                            prints it), at a time from A to B
+                                            seconds (t=A: exactly A, to the ms)
+  # args: OPTIONS                           command-line options of the run
+  # text                                    a plain comment
+An operation without "#=" is an error of the test itself. The output must
+match line for line: no missing frame, no extra frame.
+
+Each script is also run twice more: with the same seed the output and the
+pcap must be byte-identical, and tshark_check.py gets the pcap. Scripts in
+SCRIPT_DIR/bad/*.txt must be refused: "# exit: N" and "# stderr: TEXT"
+say the exit status and a line stderr must hold.
+Prints TAP."""
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TIME = re.compile(r"^  t=([0-9]+(?:\.[0-9]+)?)(?:\.\.([0-9]+(?:\.[0-9]+)?))? (.*)$")
+
+
+def expectations(path):
+    """(args, expected lines) from an annotated script."""
+    args, expected = [], []
+    for number, raw in enumerate(open(path), 1):
+        line = raw.rstrip("\n")
+        stripped = line.strip()
+        if stripped.startswith("# args:"):
+            args = stripped[len("# args:"):].split()
+            continue
+        if stripped.startswith("#>"):
+            expected.append("  " + stripped[2:].strip())
+            continue
+        code = line.split("#", 1)[0].split()
+        if not code:
+            continue
+        match = re.search(r"#=\s*(.*?)\s*$", line)
+        if not match:
+            raise ValueError(f"{path}:{number}: operation without '#= result'")
+        expected.append(f"{number} {' '.join(code)} -> {match.group(1)}")
+    return args, expected
+
+
+def line_matches(expected, actual):
+    e, a = TIME.match(expected), TIME.match(actual)
+    if not e or not a:
+        return expected == actual
+    low = float(e.group(1))
+    high = float(e.group(2)) if e.group(2) else low
+    return low - 0.0005 <= float(a.group(1)) <= high + 0.0005 and e.group(3) == a.group(3)
+
+
+def compare(expected, actual):
+    """A list of problem lines (empty: same)."""
+    problems = []
+    for i in range(max(len(expected), len(actual))):
+        e = expected[i] if i < len(expected) else None
+        a = actual[i] if i < len(actual) else None
+        if e is None or a is None or not line_matches(e, a):
+            problems.append(f"line {i + 1}: expected {e!r}")
+            problems.append(f"{' ' * len(str(i + 1))}        got {a!r}")
+            if len(problems) > 20:
+                problems.append("...")
+                break
+    return problems
+
+
+def run(tool, args, script, pcap):
+    return subprocess.run([tool, "-v", *args, "-w", pcap, script],
+                          capture_output=True, text=True, timeout=60)
+
+
+def main():
+    tool, directory = sys.argv[1], sys.argv[2]
+    scripts = sorted(glob.glob(os.path.join(directory, "*.txt")))
+    bad = sorted(glob.glob(os.path.join(directory, "bad", "*.txt")))
+    print(f"1..{len(scripts) + len(bad) + 1}")
+    number = 0
+    failed = 0
+    with tempfile.TemporaryDirectory() as work:
+        for script in scripts:
+            number += 1
+            name = os.path.basename(script)
+            args, expected = expectations(script)
+            first, second = (os.path.join(work, f"{name}.{i}.pcap") for i in (1, 2))
+            result = run(tool, args, script, first)
+            problems = []
+            if result.returncode != 0:
+                problems.append(f"exit status {result.returncode}: {result.stderr.strip()}")
+            problems += compare(expected, result.stdout.splitlines())
+            again = run(tool, args, script, second)
+            if again.stdout != result.stdout or open(first, "rb").read() != open(second, "rb").read():
+                problems.append("a second run with the same seed differs")
+            print(f"{'not ok' if problems else 'ok'} {number} - {name}")
+            for problem in problems:
+                print(f"# {problem}")
+            failed += bool(problems)
+
+        # The seed matters: another seed moves the random retransmission times.
+        number += 1
+        script = os.path.join(directory, "ipv4-asm.txt")
+        args, _ = expectations(script)
+        pcap = os.path.join(work, "seed.pcap")
+        one = run(tool, args + ["--seed", "1"], script, pcap).stdout
+        seven = run(tool, args + ["--seed", "7"], script, pcap).stdout
+        default = run(tool, args, script, pcap).stdout
+        ok = one == default and one != seven and \
+            [l for l in one.splitlines() if not l.startswith("  t=")] == \
+            [l for l in seven.splitlines() if not l.startswith("  t=")]
+        print(f"{'ok' if ok else 'not ok'} {number} - the seed (default 1) sets the random times only")
+        failed += not ok
+
+        for script in bad:
+            number += 1
+            name = "bad/" + os.path.basename(script)
+            text = open(script).read()
+            status = int(re.search(r"^# exit: (\d+)", text, re.M).group(1))
+            wanted = re.search(r"^# stderr: (.*)$", text, re.M).group(1).replace(
+                "SCRIPT", script)
+            result = subprocess.run([tool, script], capture_output=True, text=True, timeout=60)
+            problems = []
+            if result.returncode != status:
+                problems.append(f"exit status {result.returncode}, expected {status}")
+            if wanted not in result.stderr.splitlines():
+                problems.append(f"stderr {result.stderr.strip()!r}, expected {wanted!r}")
+            if result.stdout:
+                problems.append(f"printed {result.stdout!r} (a refused script runs nothing)")
+            print(f"{'not ok' if problems else 'ok'} {number} - {name}")
+            for problem in problems:
+                print(f"# {problem}")
+            failed += bool(problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
