@@ -13,6 +13,8 @@ void mrx_engine_config_init(struct mrx_engine_config *config)
 	config->max_memberships_per_socket = MRX_DEFAULT_MAX_MEMBERSHIPS_PER_SOCKET;
 	config->max_sources_per_filter = MRX_DEFAULT_MAX_SOURCES_PER_FILTER;
 	config->max_sockets = MRX_DEFAULT_MAX_SOCKETS;
+	config->max_groups = MRX_DEFAULT_MAX_GROUPS;
+	config->max_sockets_per_group = MRX_DEFAULT_MAX_SOCKETS_PER_GROUP;
 	config->enforce_ssm_range = true;
 }
 
@@ -35,6 +37,10 @@ int mrx_engine_create(const struct mrx_engine_config *config, const struct mrx_e
 		engine->config.max_sources_per_filter = MRX_DEFAULT_MAX_SOURCES_PER_FILTER;
 	if (engine->config.max_sockets == 0)
 		engine->config.max_sockets = MRX_DEFAULT_MAX_SOCKETS;
+	if (engine->config.max_groups == 0)
+		engine->config.max_groups = MRX_DEFAULT_MAX_GROUPS;
+	if (engine->config.max_sockets_per_group == 0)
+		engine->config.max_sockets_per_group = MRX_DEFAULT_MAX_SOCKETS_PER_GROUP;
 	engine->ops = *ops;
 	mrx_timer_wheel_init(&engine->wheel, ops->now_ns(ops->context));
 	*out = engine;

@@ -154,6 +154,7 @@ struct mrx_engine {
 	struct mrx_socket **sockets; /* by handle; NULL: free */
 	uint32_t socket_slots;
 	uint32_t open_sockets;
+	uint32_t groups_with_members; /* (interface, group) pairs, for max_groups */
 	uint64_t counters[MRX_COUNTER_MAX];
 	/* Grow-only scratch for publishing merged states without allocating
 	 * on paths that must not fail. */

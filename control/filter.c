@@ -148,6 +148,18 @@ int mrx_filter_apply(struct mrx_engine *engine, struct mrx_socket *socket,
 		rc = -ENOMEM;
 		goto free_staged;
 	}
+	if (m == NULL && !ends) {
+		/* Rule 5: the engine-wide limits on groups and sockets per group. */
+		if (!mrx_group_has_state(group) &&
+		    engine->groups_with_members >= engine->config.max_groups) {
+			rc = -ENOBUFS;
+			goto release_group;
+		}
+		if (group->socket_count >= engine->config.max_sockets_per_group) {
+			rc = -ENOBUFS;
+			goto release_group;
+		}
+	}
 	rc = mrx_group_reserve(group, staged_sources.count);
 	if (rc < 0)
 		goto release_group;

@@ -247,6 +247,9 @@ void mrx_group_change(struct mrx_group *group, int socket, const struct mrx_memb
 	if (new_filter)
 		apply_filter(group, new_filter, +1);
 	update_socket_list(group, socket, new_filter != NULL);
+	struct mrx_engine *engine = group->protocol->interface->engine;
+	if (mrx_group_has_state(group) != was_member)
+		engine->groups_with_members += was_member ? (uint32_t)-1 : 1u;
 
 	bool changed = mrx_group_mode(group) != old_mode;
 	for (uint32_t i = 0; i < group->source_count && !changed; i++) {

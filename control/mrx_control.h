@@ -40,6 +40,8 @@ struct mrx_addr {
 #define MRX_DEFAULT_MAX_SOURCES_PER_FILTER 1024u
 #define MRX_DEFAULT_MAX_SOCKETS 65536u
 #define MRX_DEFAULT_MAX_INTERFACES 64u
+#define MRX_DEFAULT_MAX_GROUPS 65536u
+#define MRX_DEFAULT_MAX_SOCKETS_PER_GROUP 4096u
 
 /* Protocol defaults (RFC 3376 8, RFC 3810 9). */
 #define MRX_DEFAULT_ROBUSTNESS 2u
@@ -100,6 +102,10 @@ struct mrx_engine_config {
 	uint32_t max_memberships_per_socket; /* 0: default 4096 */
 	uint32_t max_sources_per_filter;     /* 0: default 1024 */
 	uint32_t max_sockets;                /* 0: default 65536 */
+	/* (interface, group) pairs with at least one member, all interfaces
+	 * together: a membership that would add one more fails with ENOBUFS. */
+	uint32_t max_groups;                 /* 0: default 65536 */
+	uint32_t max_sockets_per_group;      /* 0: default 4096; ENOBUFS past it */
 	/* Refuse EXCLUDE mode on 232/8 and ff3x::/32 (RFC 4607, RFC 4604).
 	 * Default (after mrx_engine_config_init) true. */
 	bool enforce_ssm_range;

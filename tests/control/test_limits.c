@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The engine-wide limits: (interface, group) pairs in all and sockets per
+ * group (rule 5 of docs/socket-option-rules.md): ENOBUFS at the limit,
+ * nothing sent or published, and the slot is free again after a leave. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "mrx_control.h"
+
+static uint64_t clock_ns;
+static unsigned frames_sent, changes_published;
+
+static uint64_t now(void *context) { (void)context; return clock_ns; }
+static uint32_t random_number(void *context) { (void)context; return 0x12345678u; }
+static void send_frame(void *context, uint32_t ifindex, const uint8_t *frame, size_t length)
+{
+	(void)context; (void)ifindex; (void)frame; (void)length;
+	frames_sent++;
+}
+static void changed(void *context, const struct mrx_change *change)
+{
+	(void)context; (void)change;
+	changes_published++;
+}
+
+static struct mrx_engine *engine_with(uint32_t max_groups, uint32_t max_sockets_per_group)
+{
+	struct mrx_engine_config config;
+	mrx_engine_config_init(&config);
+	config.max_groups = max_groups;
+	config.max_sockets_per_group = max_sockets_per_group;
+	struct mrx_engine_ops ops = {now, random_number, send_frame, changed, NULL};
+	struct mrx_engine *engine;
+	assert_int_equal(mrx_engine_create(&config, &ops, &engine), 0);
+	for (uint32_t ifindex = 1; ifindex <= 2; ifindex++) {
+		struct mrx_interface_config interface;
+		mrx_interface_config_init(&interface);
+		interface.ifindex = ifindex;
+		interface.mac[5] = (uint8_t)ifindex;
+		interface.ipv4.s_addr = htonl(0xc0000200u + ifindex);
+		assert_int_equal(mrx_interface_add(engine, &interface), 0);
+	}
+	return engine;
+}
+
+static int join(struct mrx_engine *engine, int socket, uint32_t ifindex, const char *group)
+{
+	struct group_req request;
+	memset(&request, 0, sizeof(request));
+	request.gr_interface = ifindex;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&request.gr_group;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, group, &sin->sin_addr);
+	return mrx_setsockopt(engine, socket, IPPROTO_IP, MCAST_JOIN_GROUP, &request, sizeof(request));
+}
+
+static int leave(struct mrx_engine *engine, int socket, uint32_t ifindex, const char *group)
+{
+	struct group_req request;
+	memset(&request, 0, sizeof(request));
+	request.gr_interface = ifindex;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&request.gr_group;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, group, &sin->sin_addr);
+	return mrx_setsockopt(engine, socket, IPPROTO_IP, MCAST_LEAVE_GROUP, &request, sizeof(request));
+}
+
+static void test_group_limit_counts_interface_group_pairs(void **state)
+{
+	(void)state;
+	struct mrx_engine *engine = engine_with(3, 0);
+	int a = mrx_socket_open(engine, AF_INET), b = mrx_socket_open(engine, AF_INET);
+	assert_int_equal(join(engine, a, 1, "239.1.1.1"), 0);
+	assert_int_equal(join(engine, a, 2, "239.1.1.1"), 0); /* another interface: another pair */
+	assert_int_equal(join(engine, b, 1, "239.1.1.1"), 0); /* same pair: no new one */
+	assert_int_equal(join(engine, b, 1, "239.1.1.2"), 0);
+	unsigned frames = frames_sent, changes = changes_published;
+	assert_int_equal(join(engine, a, 1, "239.1.1.3"), -ENOBUFS);
+	assert_int_equal(join(engine, b, 2, "239.1.1.4"), -ENOBUFS);
+	assert_int_equal(frames_sent, frames);
+	assert_int_equal(changes_published, changes);
+	/* A rejoin is a state error before it is a limit (rule 4 before 5). */
+	assert_int_equal(join(engine, a, 1, "239.1.1.1"), -EADDRNOTAVAIL);
+	/* Leaving frees the pair at once, even while its leave is retransmitted. */
+	assert_int_equal(leave(engine, b, 1, "239.1.1.2"), 0);
+	assert_int_equal(join(engine, a, 1, "239.1.1.3"), 0);
+	assert_int_equal(join(engine, a, 1, "239.1.1.4"), -ENOBUFS);
+	/* Closing a socket frees its pairs that no other socket holds. */
+	assert_int_equal(mrx_socket_close(engine, a), 0);
+	assert_int_equal(join(engine, b, 1, "239.1.1.4"), 0);
+	assert_int_equal(join(engine, b, 1, "239.1.1.5"), 0);
+	assert_int_equal(join(engine, b, 2, "239.1.1.5"), -ENOBUFS);
+	mrx_engine_destroy(engine);
+}
+
+static void test_sockets_per_group_limit(void **state)
+{
+	(void)state;
+	struct mrx_engine *engine = engine_with(0, 2);
+	int sockets[4];
+	for (int i = 0; i < 4; i++)
+		sockets[i] = mrx_socket_open(engine, AF_INET);
+	assert_int_equal(join(engine, sockets[0], 1, "239.2.2.2"), 0);
+	assert_int_equal(join(engine, sockets[1], 1, "239.2.2.2"), 0);
+	unsigned frames = frames_sent, changes = changes_published;
+	assert_int_equal(join(engine, sockets[2], 1, "239.2.2.2"), -ENOBUFS);
+	assert_int_equal(frames_sent, frames);
+	assert_int_equal(changes_published, changes);
+	/* Per (interface, group): the same group elsewhere is another count. */
+	assert_int_equal(join(engine, sockets[2], 2, "239.2.2.2"), 0);
+	assert_int_equal(leave(engine, sockets[0], 1, "239.2.2.2"), 0);
+	assert_int_equal(join(engine, sockets[3], 1, "239.2.2.2"), 0);
+	mrx_engine_destroy(engine);
+}
+
+static void test_socket_limit(void **state)
+{
+	(void)state;
+	struct mrx_engine_config config;
+	mrx_engine_config_init(&config);
+	config.max_sockets = 3;
+	struct mrx_engine_ops ops = {now, random_number, send_frame, changed, NULL};
+	struct mrx_engine *engine;
+	assert_int_equal(mrx_engine_create(&config, &ops, &engine), 0);
+	int handles[3];
+	for (int i = 0; i < 3; i++)
+		assert_true((handles[i] = mrx_socket_open(engine, i % 2 ? AF_INET6 : AF_INET)) >= 0);
+	assert_int_equal(mrx_socket_open(engine, AF_INET), -ENOBUFS);
+	assert_int_equal(mrx_socket_open(engine, AF_UNIX), -EAFNOSUPPORT);
+	assert_int_equal(mrx_socket_close(engine, handles[1]), 0);
+	assert_int_equal(mrx_socket_close(engine, handles[1]), -EBADF);
+	assert_true(mrx_socket_open(engine, AF_INET) >= 0);
+	mrx_engine_destroy(engine);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_group_limit_counts_interface_group_pairs),
+		cmocka_unit_test(test_sockets_per_group_limit),
+		cmocka_unit_test(test_socket_limit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
