@@ -9,7 +9,8 @@ checksum validation on (-o ip.check_checksum:TRUE; IGMP and ICMPv6
 checksums are always checked) and fails on a frame that tshark flags
 Malformed, with a bad checksum or an expert warning/error, that lacks
 TTL/Hop Limit 1 or the Router Alert option, goes to the wrong IP or MAC
-destination, or carries the wrong VLAN tag. For golden scripts, tshark's
+destination, comes from another MAC or IP address than the interface's,
+or carries the wrong VLAN tag. For golden scripts, tshark's
 decoding of each frame must also be the records the script's "#>" lines
 expect: message type, record types, groups, number of sources, sources.
 Prints TAP, one case per script."""
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-FIELDS = ["frame.number", "vlan.id", "eth.dst", "ip.dst", "ip.ttl", "ip.opt.ra",
+FIELDS = ["frame.number", "vlan.id", "eth.src", "ip.src", "ipv6.src", "eth.dst", "ip.dst", "ip.ttl", "ip.opt.ra",
           "ip.checksum.status", "igmp.type", "igmp.checksum.status", "igmp.record_type",
           "igmp.maddr", "igmp.num_src", "igmp.saddr", "ipv6.dst", "ipv6.hlim",
           "ipv6.opt.router_alert", "icmpv6.type", "icmpv6.checksum.status",
@@ -75,10 +76,17 @@ def multicast_mac(address):
     return ":".join(f"{b:02x}" for b in tail)
 
 
-def decode(row, vlan):
+def decode(row, interface):
     """(decoded frame, list of problems) from one tshark fields row."""
     f = dict(zip(FIELDS, row + [""] * (len(FIELDS) - len(row))))
     problems = []
+    vlan = interface["vlan"]
+    if f["eth.src"] != interface["mac"]:
+        problems.append(f"MAC source {f['eth.src']}, expected {interface['mac']}")
+    if f["ip.src"] and f["ip.src"] != interface["ipv4"]:
+        problems.append(f"IPv4 source {f['ip.src']}, expected {interface['ipv4']}")
+    if f["ipv6.src"] and f["ipv6.src"] != interface["ipv6"]:
+        problems.append(f"IPv6 source {f['ipv6.src']}, expected {interface['ipv6']}")
     if f["_ws.malformed"]:
         problems.append("tshark: Malformed")
     if any(int(s) >= SEVERITY_WARNING for s in split(f["_ws.expert.severity"])):
@@ -149,7 +157,11 @@ def check(tool, tshark, script, work, golden):
     for line in open(script):
         if line.startswith("# args:"):
             args = line[len("# args:"):].split()
-    vlan = int(args[args.index("--vlan") + 1]) if "--vlan" in args else 0
+    def option(name, default):
+        return args[args.index(name) + 1] if name in args else default
+    interface = {"vlan": int(option("--vlan", 0)), "mac": option("--mac", "02:00:00:00:00:01"),
+                 "ipv4": option("--ipv4", "192.0.2.1"),
+                 "ipv6": str(ipaddress.ip_address(option("--ipv6-ll", "fe80::1")))}
     pcap = os.path.join(work, os.path.basename(script) + ".pcap")
     run = subprocess.run([tool, *args, "-w", pcap, script], capture_output=True, text=True)
     if run.returncode != 0:
@@ -170,7 +182,7 @@ def check(tool, tshark, script, work, golden):
     rows = [line.split("\t") for line in fields.stdout.splitlines() if line]
     decoded = []
     for row in rows:
-        frame, frame_problems = decode(row, vlan)
+        frame, frame_problems = decode(row, interface)
         decoded.append(frame)
         problems += [f"frame {row[0]}: {p}" for p in frame_problems]
     if golden:
