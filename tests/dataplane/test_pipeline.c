@@ -657,6 +657,105 @@ static void test_bad_input(void **state)
 	drain_tx();
 }
 
+/* Stop (leaves go out), then start again with two ports -- the second with
+ * two RX queues on the one receive lcore -- and the library's own control
+ * thread: a query is answered with no polling by the test. */
+static void test_restart_two_ports_control_thread(void **state)
+{
+	int socket = mcastrx_socket_open(AF_INET);
+	assert_true(socket >= 0);
+	join(socket, AF_INET, "239.8.8.8");
+	mcastrx_control_poll();
+	drain_tx();
+	mcastrx_stop();
+	assert_false(mcastrx_running());
+	/* Closing the socket on stop left the group: a TO_IN {} record. */
+	struct report_search search = {.type = MRX_RECORD_CHANGE_TO_INCLUDE_MODE};
+	assert_int_equal(mrx_addr_parse(&search.group, "239.8.8.8"), 0);
+	struct mrx_wire_report_visitor visitor = {.record = on_record, .context = &search};
+	struct rte_mbuf *mbufs[16];
+	unsigned n = rte_ring_dequeue_burst(fixture.tx_ring, (void **)mbufs, 16, NULL);
+	for (unsigned k = 0; k < n; k++) {
+		mrx_wire_decode_report(rte_pktmbuf_mtod(mbufs[k], const uint8_t *),
+				       rte_pktmbuf_data_len(mbufs[k]), &visitor);
+		rte_pktmbuf_free(mbufs[k]);
+	}
+	assert_true(search.found);
+	assert_int_equal(mcastrx_socket_open(AF_INET), -ENODEV);
+	assert_int_equal(mcastrx_control_poll(), -ENODEV);
+
+	struct rte_ring *rx[2], *tx;
+	rx[0] = rte_ring_create("pipeline2_rx0", 1024, SOCKET_ID_ANY, 0);
+	rx[1] = rte_ring_create("pipeline2_rx1", 1024, SOCKET_ID_ANY, 0);
+	tx = rte_ring_create("pipeline2_tx", 1024, SOCKET_ID_ANY, 0);
+	assert_true(rx[0] && rx[1] && tx);
+	int second = rte_eth_from_rings("pipeline2", rx, 2, &tx, 1, SOCKET_ID_ANY);
+	assert_true(second >= 0);
+
+	struct mcastrx_settings settings;
+	fixture_settings(&settings);
+	settings.port_count = 2;
+	settings.ports[1] = settings.ports[0];
+	settings.ports[1].port_id = (uint16_t)second;
+	settings.ports[1].rx_queues = 2;
+	inet_pton(AF_INET, "192.0.2.11", &settings.ports[1].interface.ipv4);
+	settings.control_thread = true;
+	assert_int_equal(mcastrx_start(&settings), 0);
+	assert_int_equal(mcastrx_port_count(), 2);
+	struct mcastrx_lcore_stats lcore;
+	assert_int_equal(mcastrx_lcore_stats(0, &lcore), 0);
+	assert_int_equal(lcore.queue_count, 3);
+	assert_int_equal(mcastrx_control_poll(), -EBUSY);
+
+	/* Join on the second port; a packet on its queue 1 is delivered with
+	 * that port's ifindex; the same packet on port 0 is not (no member there). */
+	socket = mcastrx_socket_open(AF_INET);
+	assert_true(socket >= 0);
+	struct group_req request = {.gr_interface = mcastrx_port_ifindex((uint16_t)second)};
+	make_sockaddr(AF_INET, "239.8.8.8", 0, &request.gr_group);
+	assert_int_equal(mcastrx_setsockopt(socket, IPPROTO_IP, MCAST_JOIN_GROUP, &request, sizeof(request)), 0);
+	struct frame_spec s;
+	spec_v4(&s, "10.0.0.1", "239.8.8.8");
+	uint16_t length = build_frame(&s, frame);
+	uint64_t before = fixture_total(MCASTRX_LCORE_RX_PACKETS);
+	struct rte_mbuf *mbuf = rte_pktmbuf_alloc(mrx_dataplane.pool);
+	assert_non_null(mbuf);
+	memcpy(rte_pktmbuf_append(mbuf, length), frame, length);
+	assert_int_equal(rte_ring_enqueue(rx[1], mbuf), 0);
+	assert_int_equal(fixture_inject(frame, length), 0);
+	assert_int_equal(fixture_wait_received(before + 2), 0);
+	struct mcastrx_packet packets[4];
+	assert_int_equal(mcastrx_recv_burst(socket, packets, 4), 1);
+	assert_int_equal(packets[0].port_id, second);
+	assert_int_equal(packets[0].ifindex, mcastrx_port_ifindex((uint16_t)second));
+	mcastrx_packets_free(packets, 1);
+
+	/* A query on the second port is answered by the control thread. */
+	struct mrx_wire_query_spec query = {.family = AF_INET, .version = 3, .max_response_code = 2};
+	size_t query_length = mrx_wire_build_query(&query, frame);
+	mbuf = rte_pktmbuf_alloc(mrx_dataplane.pool);
+	assert_non_null(mbuf);
+	memcpy(rte_pktmbuf_append(mbuf, (uint16_t)query_length), frame, query_length);
+	assert_int_equal(rte_ring_enqueue(rx[0], mbuf), 0);
+	search.type = MRX_RECORD_MODE_IS_EXCLUDE;
+	search.found = false;
+	for (unsigned i = 0; i < 3000 && !search.found; i++) {
+		n = rte_ring_dequeue_burst(tx, (void **)mbufs, 16, NULL);
+		for (unsigned k = 0; k < n; k++) {
+			mrx_wire_decode_report(rte_pktmbuf_mtod(mbufs[k], const uint8_t *),
+					       rte_pktmbuf_data_len(mbufs[k]), &visitor);
+			rte_pktmbuf_free(mbufs[k]);
+		}
+		sleep_ms(1);
+	}
+	assert_true(search.found);
+	assert_int_equal(mcastrx_socket_close(socket), 0);
+	mcastrx_stop();
+	while ((n = rte_ring_dequeue_burst(tx, (void **)mbufs, 16, NULL)) > 0)
+		rte_pktmbuf_free_bulk(mbufs, n);
+	drain_tx();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_full_ring_is_per_socket),
 		cmocka_unit_test(test_query_punted_and_answered),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_restart_two_ports_control_thread),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
