@@ -111,7 +111,8 @@ int mcastrx_start(const struct mcastrx_settings *settings);
  * everything but the packet pool (packets the application still holds stay
  * valid until it frees them; the pool is reused by the next start). Ports
  * are stopped, not closed (rte_eal_cleanup closes them). No effect when not
- * started. */
+ * started. No other thread may be inside mcastrx_recv_burst or a stats call
+ * while stop runs (those take no lock). */
 void mcastrx_stop(void);
 
 /* rte_eal_cleanup(); after it only mcastrx_init would work (and DPDK
