@@ -17,6 +17,18 @@
  * Cost per lookup does not grow with the number of sockets: the socket set
  * of each (group, listed source) and of "any other source" is precomputed
  * when the group is written.
+ *
+ * Changes to this contract (table helper, issue 4), all additions:
+ *   - extern "C" guards (bench/filter is C++).
+ *   - mrx_table_lookup4() / mrx_table_lookup6(): one key, no batching.
+ *   - set_group validation spelled out below (-EINVAL cases); a filter
+ *     INCLUDE {} counts as no membership (only INCLUDE {} filters: delete).
+ *   - Socket set ids are stable while any published entry uses them and
+ *     are recycled only after an RCU grace period.
+ *   - Readers' QSBR: a reader must not report a quiescent state between
+ *     a lookup and its last use of the returned set id / socket set.
+ *   - Build with -DALLOW_EXPERIMENTAL_API (rte_rcu_qsbr_dq_*): table_dep
+ *     carries it.
  */
 #ifndef MRX_TABLE_H
 #define MRX_TABLE_H
@@ -27,6 +39,10 @@
 #include <rte_rcu_qsbr.h>
 
 #include "mrx_control.h" /* struct mrx_addr, enum mrx_filter_mode */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define MRX_TABLE_NO_GROUP 0u
 #define MRX_TABLE_SOURCE_REJECTED 1u
@@ -56,7 +72,11 @@ void mrx_table_free(struct mrx_table *table);
 /* Writer only. Replace everything known about (interface, group) with the
  * given socket filters (filter_count 0 deletes the group). Readers see the
  * old or the new entry, never a mix. Returns 0, -ENOSPC (table full: caller
- * may rebuild bigger), -ENOMEM, -EINVAL. On error the old entry stays. */
+ * may rebuild bigger), -ENOMEM, -EINVAL. On error the old entry stays.
+ * -EINVAL: group not multicast (224/4, ff00::/8); a source of another family
+ * than the group; sources not strictly ascending (memcmp order); a socket
+ * twice; a mode other than INCLUDE/EXCLUDE; sources NULL with a count;
+ * filters NULL with a count. */
 int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struct mrx_addr *group,
 			const struct mrx_table_socket_filter *filters, uint32_t filter_count);
 
@@ -76,6 +96,9 @@ void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_tabl
 			    uint32_t count, uint32_t *results);
 void mrx_table_lookup6_bulk(const struct mrx_table *table, const struct mrx_table_key6 *keys,
 			    uint32_t count, uint32_t *results);
+/* One key at a time (no prefetch pipeline); same verdicts. */
+uint32_t mrx_table_lookup4(const struct mrx_table *table, const struct mrx_table_key4 *key);
+uint32_t mrx_table_lookup6(const struct mrx_table *table, const struct mrx_table_key6 *key);
 
 /* The sockets of a set id returned by a lookup, valid until the reader's
  * next quiescent state report. */
@@ -88,5 +111,9 @@ const struct mrx_table_socket_set *mrx_table_socket_set(const struct mrx_table *
 
 /* Number of (interface, group) entries. */
 uint32_t mrx_table_group_count(const struct mrx_table *table);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
