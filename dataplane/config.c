@@ -538,6 +538,7 @@ static int load_interface(struct loader *loader, int index, const char *section,
 		goto out;
 	}
 	interface->port_id = (uint16_t)number;
+	interface->port_line = line_of(loader, section, "port", 0);
 	const char *value = get_value(&entries, "ipv4");
 	if (value != NULL) {
 		struct mrx_addr address;

@@ -73,6 +73,7 @@ const char *mrx_sink_kind_name(enum mrx_sink_kind kind);
 struct mrx_config_interface {
 	char name[MRX_CONFIG_NAME_MAX];
 	uint16_t port_id;
+	unsigned port_line; /* where "port" is written, for later errors */
 	bool has_ipv4;
 	struct in_addr ipv4;
 	bool has_ipv6_link_local;

@@ -285,28 +285,10 @@ void mrx_ctl_reply_ok(struct mrx_ctl_reply *reply, const char *format, ...)
 	va_end(args);
 }
 
-/* The protocol's own errors, for a control library whose name table lacks them. */
-static const char *protocol_errno_name(int error)
-{
-	switch (error) {
-	case EMSGSIZE:
-		return "EMSGSIZE";
-	case E2BIG:
-		return "E2BIG";
-	case ENAMETOOLONG:
-		return "ENAMETOOLONG";
-	default:
-		return NULL;
-	}
-}
-
 void mrx_ctl_reply_error(struct mrx_ctl_reply *reply, int error, const char *format, ...)
 {
 	char prefix[64];
-	error = error < 0 ? -error : error;
-	const char *name = mrx_errno_name(error);
-	if (name == NULL || strcmp(name, "EUNKNOWN") == 0)
-		name = protocol_errno_name(error) ? protocol_errno_name(error) : name;
+	const char *name = mrx_errno_name(error < 0 ? -error : error);
 	snprintf(prefix, sizeof(prefix), "error %s ", name != NULL ? name : "EIO");
 	va_list args;
 	va_start(args, format);
