@@ -498,6 +498,55 @@ static void test_mode_per_interface(void **state)
 	harness_destroy(h);
 }
 
+/* RFC 2236 3 / RFC 2710 4: in the old modes, another host's report for the
+ * group stops our pending response; a v3 host does not suppress (RFC 3376
+ * 7.2.2 lets it, but nothing may be lost: we only check the old modes). */
+static void suppression(int family, uint8_t version, enum mrx_old_message report)
+{
+	struct harness *h = harness_create_default(1);
+	int s = harness_open(h, family);
+	const char *g = family == AF_INET ? "239.1.1.1" : "ff0e::101";
+	const char *g2 = family == AF_INET ? "239.2.2.2" : "ff0e::202";
+	struct mrx_wire_query_spec spec = old_query(family, version, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	assert_int_equal(harness_join(h, s, 1, g), 0);
+	assert_int_equal(harness_join(h, s, 1, g2), 0);
+	harness_advance_ms(h, 30000);
+	size_t mark = h->frame_count;
+	spec = old_query(family, version, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 0);
+	assert_int_equal(h->frame_count, mark); /* (a 0 delay would prove nothing) */
+	/* Another host (02:00:00:00:00:09) reports g. */
+	struct mrx_wire_interface other;
+	memset(&other, 0, sizeof other);
+	uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x09};
+	memcpy(other.mac, mac, 6);
+	struct mrx_addr ip4 = harness_addr("192.0.2.9"), ip6 = harness_addr("fe80::9");
+	memcpy(&other.ipv4, &ip4.bytes[12], 4);
+	memcpy(&other.ipv6_link_local, ip6.bytes, 16);
+	other.mtu = 1500;
+	static uint8_t frame[MRX_WIRE_MAX_FRAME];
+	struct mrx_addr group = harness_addr(g);
+	size_t length = mrx_wire_old_message(&other, report, &group, frame);
+	assert_true(length > 0);
+	uint64_t heard = harness_counter(h, 1, MRX_COUNTER_REPORTS_HEARD);
+	uint64_t suppressed = harness_counter(h, 1, MRX_COUNTER_REPORTS_SUPPRESSED);
+	harness_inject(h, 1, frame, length);
+	assert_int_equal(harness_counter(h, 1, MRX_COUNTER_REPORTS_HEARD), heard + 1);
+	assert_int_equal(harness_counter(h, 1, MRX_COUNTER_REPORTS_SUPPRESSED), suppressed + 1);
+	harness_advance_ms(h, 11000);
+	if (old_messages(h, mark, g, report, NULL) != 0 || old_messages(h, mark, g2, report, NULL) != 1) {
+		harness_dump(h, mark);
+		fail_msg("version %u: another host's report must suppress ours for that group only", version);
+	}
+	harness_destroy(h);
+}
+
+static void test_igmpv2_suppression(void **state) { suppression(AF_INET, 2, MRX_OLD_IGMPV2_REPORT); }
+static void test_igmpv1_suppression(void **state) { suppression(AF_INET, 1, MRX_OLD_IGMPV1_REPORT); }
+static void test_mldv1_suppression(void **state) { suppression(AF_INET6, 1, MRX_OLD_MLDV1_REPORT); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +563,9 @@ int main(void)
 		cmocka_unit_test(test_force_igmp_version),
 		cmocka_unit_test(test_force_mld_version),
 		cmocka_unit_test(test_mode_per_interface),
+		cmocka_unit_test(test_igmpv2_suppression),
+		cmocka_unit_test(test_igmpv1_suppression),
+		cmocka_unit_test(test_mldv1_suppression),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,6 +229,34 @@ static void later_query_not_later(const struct family_addresses *fa)
 	if (repeated > alone)
 		fail_msg("later General Queries pushed the response from %.3f to %.3f ms",
 			 (double)alone / 1e6, (double)repeated / 1e6);
+	/* With several seeds: no later General Query moves the earliest
+	 * deadline later (each query draws a new delay in [0, 10 s)). */
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct harness_options options;
+		memset(&options, 0, sizeof options);
+		options.seed = seed * 0x1234567ull;
+		struct harness *h = harness_create(&options);
+		int s = harness_open(h, fa->family);
+		assert_int_equal(harness_join(h, s, 1, fa->g1), 0);
+		harness_advance_ms(h, 60000);
+		size_t mark = h->frame_count;
+		struct mrx_wire_query_spec spec = query(fa, NULL, NULL, 10000);
+		harness_inject_query(h, 1, &spec);
+		uint64_t deadline = mrx_engine_next_deadline(h->engine);
+		assert_true(deadline != UINT64_MAX);
+		for (int i = 0; i < 10; i++) {
+			harness_inject_query(h, 1, &spec);
+			uint64_t now = mrx_engine_next_deadline(h->engine);
+			if (now > deadline)
+				fail_msg("seed %llu: General Query %d moved the response from %.3f to %.3f ms",
+					 (unsigned long long)options.seed, i + 2,
+					 (double)(deadline - h->now_ns) / 1e6, (double)(now - h->now_ns) / 1e6);
+			deadline = now;
+		}
+		harness_advance_ms(h, 11000);
+		assert_int_equal(response_frames(h, mark, NULL), 1);
+		harness_destroy(h);
+	}
 }
 
 static void test_later_general_query_not_later_ipv4(void **state) { later_query_not_later(&v4); }
@@ -662,6 +690,31 @@ static void test_query_per_interface(void **state)
 	harness_destroy(h);
 }
 
+/* Down: queries are dropped (DROP_INTERFACE_DOWN), a pending response is
+ * cancelled (down "cancels timers, sends nothing"). */
+static void interface_down(const struct family_addresses *fa)
+{
+	struct harness *h = setup_groups(fa, NULL);
+	size_t mark = h->frame_count;
+	struct mrx_wire_query_spec spec = query(fa, NULL, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 0);
+	assert_int_equal(h->frame_count, mark);
+	assert_int_equal(mrx_interface_set_up(h->engine, 1, false), 0);
+	uint64_t dropped = harness_counter(h, 1, MRX_COUNTER_DROP_INTERFACE_DOWN);
+	harness_inject_query(h, 1, &spec);
+	assert_int_equal(harness_counter(h, 1, MRX_COUNTER_DROP_INTERFACE_DOWN), dropped + 1);
+	harness_advance_ms(h, 20000);
+	if (h->frame_count != mark) {
+		harness_dump(h, mark);
+		fail_msg("frames sent while the interface was down");
+	}
+	harness_destroy(h);
+}
+
+static void test_interface_down_ipv4(void **state) { interface_down(&v4); }
+static void test_interface_down_ipv6(void **state) { interface_down(&v6); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +746,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_queries_ipv6),
 		cmocka_unit_test(test_query_unknown_interface),
 		cmocka_unit_test(test_query_per_interface),
+		cmocka_unit_test(test_interface_down_ipv4),
+		cmocka_unit_test(test_interface_down_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,6 +231,8 @@ static void unchanged_merge(const struct family_addresses *fa)
 	/* a blocks a: {a,c} minus include list {a} = {c}: unchanged. */
 	QUIET(h, harness_block(h, a, 1, g, S(fa, 'a')), g);
 	QUIET(h, harness_unblock(h, a, 1, g, S(fa, 'a')), g);
+	/* The same filter again: unchanged. */
+	QUIET(h, harness_set(h, a, 1, g, MCAST_EXCLUDE, L(fa, "c")), g);
 	/* Two INCLUDE sockets with the same source. */
 	const char *g2 = fa->family == AF_INET ? "239.7.7.7" : "ff0e::707";
 	STEP(h, harness_join_source(h, a, 1, g2, S(fa, 'd')), g2, 2, 1000, {ALLOW, L(fa, "d")});
@@ -741,6 +743,43 @@ static void test_reports_per_interface(void **state)
 		assert_memory_equal(f->data + 14 + 12, ip_src, 4);
 		assert_memory_equal(f->data + 14 + 16, ip_dst, 4);
 		assert_int_equal(f->data[14 + 8], 1);
+		/* RFC 3376 4: IHL 6 with Router Alert (RFC 2113), TOS 0xc0, IGMP type 0x22. */
+		assert_int_equal(f->data[14], 0x46);
+		assert_int_equal(f->data[14 + 1], 0xc0);
+		static const uint8_t router_alert[4] = {0x94, 0x04, 0x00, 0x00};
+		assert_memory_equal(f->data + 14 + 20, router_alert, 4);
+		assert_int_equal(f->data[14 + 9], 2);
+		assert_int_equal(f->data[14 + 24], 0x22);
+	}
+	harness_destroy(h);
+}
+
+/* MLDv2 reports: to ff02::16 from the link-local address, Hop Limit 1,
+ * behind a Hop-by-Hop header (RFC 3810 5, 5.2.13, 5.2.14). */
+static void test_mld_report_addresses(void **state)
+{
+	struct harness *h = harness_create_default(2);
+	int s = harness_open(h, AF_INET6);
+	size_t mark = h->frame_count;
+	assert_int_equal(harness_join(h, s, 2, "ff0e::101"), 0);
+	harness_advance_ms(h, 5000);
+	assert_int_equal(h->frame_count - mark, 2);
+	struct mrx_addr source = harness_addr("fe80::2:1"), destination = harness_addr("ff02::16");
+	for (size_t i = mark; i < h->frame_count; i++) {
+		const struct harness_frame *f = &h->frames[i];
+		assert_int_equal(f->ifindex, 2);
+		static const uint8_t dst[6] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x16};
+		static const uint8_t src[6] = {0x02, 0, 0, 0, 0, 0x02};
+		assert_memory_equal(f->data, dst, 6);
+		assert_memory_equal(f->data + 6, src, 6);
+		assert_int_equal(f->data[12], 0x86);
+		assert_int_equal(f->data[13], 0xdd);
+		assert_int_equal(f->data[14 + 6], 0);  /* next header: Hop-by-Hop */
+		assert_int_equal(f->data[14 + 7], 1);  /* Hop Limit */
+		assert_memory_equal(f->data + 14 + 8, source.bytes, 16);
+		assert_memory_equal(f->data + 14 + 24, destination.bytes, 16);
+		assert_int_equal(f->data[14 + 40], 58); /* then ICMPv6 */
+		assert_int_equal(f->data[14 + 48], 143); /* MLDv2 report */
 	}
 	harness_destroy(h);
 }
@@ -777,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_down_up_ipv4),
 		cmocka_unit_test(test_down_up_ipv6),
 		cmocka_unit_test(test_reports_per_interface),
+		cmocka_unit_test(test_mld_report_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
