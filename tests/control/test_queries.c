@@ -483,10 +483,14 @@ static void unknown_group(const struct family_addresses *fa)
 static void test_unknown_group_ipv4(void **state) { unknown_group(&v4); }
 static void test_unknown_group_ipv6(void **state) { unknown_group(&v6); }
 
-/* General Query answer for many groups: packed to the MTU. */
-static void general_query_many_groups(const struct family_addresses *fa)
+/* General Query answer for many groups: packed to the MTU (IGMPv3: 32
+ * bytes of headers, 8 per empty record; MLDv2: 56 and 20). */
+static void general_query_many_groups(const struct family_addresses *fa, uint32_t mtu)
 {
-	struct harness *h = harness_create_default(1);
+	struct harness_options options;
+	memset(&options, 0, sizeof options);
+	options.interfaces[0].mtu = mtu;
+	struct harness *h = harness_create(&options);
 	int s = harness_open(h, fa->family);
 	char text[64];
 	const unsigned count = 400;
@@ -503,17 +507,83 @@ static void general_query_many_groups(const struct family_addresses *fa)
 	harness_inject_query(h, 1, &spec);
 	harness_advance_ms(h, 2000);
 	harness_expect_frames_decode(h);
-	size_t expected = (count + fa->records_per_frame - 1) / fa->records_per_frame;
+	unsigned per_frame = fa->family == AF_INET ? (mtu - 32) / 8 : (mtu - 56) / 20;
+	size_t expected = (count + per_frame - 1) / per_frame;
 	if (h->frame_count - mark != expected)
-		fail_msg("%u IS_EX records in %zu frames, expected %zu (packed)", count, h->frame_count - mark,
-			 expected);
+		fail_msg("MTU %u: %u IS_EX records in %zu frames, expected %zu (packed)", mtu, count,
+			 h->frame_count - mark, expected);
+	for (size_t i = mark; i < h->frame_count; i++)
+		if (h->frames[i].length > mtu + 14)
+			fail_msg("MTU %u: a frame of %zu bytes", mtu, h->frames[i].length);
 	const struct harness_record *all[1];
 	assert_int_equal(harness_records_for(h, mark, NULL, all, 1), count);
 	harness_destroy(h);
 }
 
-static void test_general_query_many_groups_ipv4(void **state) { general_query_many_groups(&v4); }
-static void test_general_query_many_groups_ipv6(void **state) { general_query_many_groups(&v6); }
+static void test_general_query_many_groups_ipv4(void **state)
+{
+	general_query_many_groups(&v4, 1500);
+	general_query_many_groups(&v4, 1280);
+	general_query_many_groups(&v4, 9000);
+}
+static void test_general_query_many_groups_ipv6(void **state)
+{
+	general_query_many_groups(&v6, 1500);
+	general_query_many_groups(&v6, 1280);
+	general_query_many_groups(&v6, 9000);
+}
+
+/* RFC 3376 5.2 rule 1 for a Group-Specific Query: a General Query
+ * response due sooner covers it; nothing else is sent. */
+static void group_query_covered(const struct family_addresses *fa)
+{
+	struct harness *h = setup_groups(fa, NULL);
+	size_t mark = h->frame_count;
+	struct mrx_wire_query_spec spec = query(fa, NULL, NULL, 100);
+	harness_inject_query(h, 1, &spec);
+	spec = query(fa, fa->g1, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 11000);
+	if (h->frame_count - mark != 1) {
+		harness_dump(h, mark);
+		fail_msg("General Query due sooner: the Group-Specific Query must add nothing");
+	}
+	expect_record(h, mark, fa->g1, IS_EX, "");
+	harness_destroy(h);
+}
+
+static void test_group_query_covered_ipv4(void **state) { group_query_covered(&v4); }
+static void test_group_query_covered_ipv6(void **state) { group_query_covered(&v6); }
+
+/* Accepted: the S flag (hosts ignore it), and an IGMPv3 query to the
+ * interface's own unicast address (RFC 3376 4.1.12). */
+static void test_query_variants_accepted(void **state)
+{
+	struct harness *h = setup_groups(&v4, NULL);
+	size_t mark = h->frame_count;
+	struct mrx_wire_query_spec spec = query(&v4, NULL, NULL, 1000);
+	spec.suppress_router_processing = true;
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 2000);
+	assert_int_equal(response_frames(h, mark, NULL), 1);
+	mark = h->frame_count;
+	spec = query(&v4, NULL, NULL, 1000);
+	spec.ip_destination = harness_addr("192.0.2.1");
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 2000);
+	if (response_frames(h, mark, NULL) != 1)
+		fail_msg("IGMPv3 General Query to our unicast address not answered (RFC 3376 4.1.12)");
+	harness_destroy(h);
+
+	h = setup_groups(&v6, NULL);
+	mark = h->frame_count;
+	spec = query(&v6, NULL, NULL, 1000);
+	spec.suppress_router_processing = true;
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 2000);
+	assert_int_equal(response_frames(h, mark, NULL), 1);
+	harness_destroy(h);
+}
 
 /* ---- QRV learned (RFC 3376 4.1.6, 8.1; RFC 3810 5.1.8, 9.1) ---- */
 
@@ -747,6 +817,9 @@ int main(void)
 		cmocka_unit_test(test_query_unknown_interface),
 		cmocka_unit_test(test_query_per_interface),
 		cmocka_unit_test(test_interface_down_ipv4),
+		cmocka_unit_test(test_group_query_covered_ipv4),
+		cmocka_unit_test(test_group_query_covered_ipv6),
+		cmocka_unit_test(test_query_variants_accepted),
 		cmocka_unit_test(test_interface_down_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1087,6 +1087,8 @@ static void test_get_copy_cut_raw(void **state)
 	socklen_t length = (socklen_t)size;
 	assert_int_equal(mrx_getsockopt(h->engine, s, IPPROTO_IPV6, MCAST_MSFILTER, filter, &length), 0);
 	assert_int_equal(filter->gf_numsrc, 3);
+	/* *length says how much was written: the header and one source. */
+	assert_int_equal(length, GROUP_FILTER_SIZE(1));
 	assert_int_equal(filter->gf_fmode, MCAST_EXCLUDE);
 	assert_int_equal(filter->gf_slist[0].ss_family, AF_INET6);
 	uint8_t untouched[sizeof(struct sockaddr_storage)];
