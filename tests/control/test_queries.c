@@ -785,6 +785,38 @@ static void interface_down(const struct family_addresses *fa)
 static void test_interface_down_ipv4(void **state) { interface_down(&v4); }
 static void test_interface_down_ipv6(void **state) { interface_down(&v6); }
 
+/* A group just left (INCLUDE {}, TO_IN still being retransmitted) has no
+ * reception state: a General Query answer leaves it out, a query for it
+ * gets nothing. */
+static void left_group(const struct family_addresses *fa)
+{
+	struct harness *h = setup_groups(fa, NULL);
+	int s = harness_open(h, fa->family);
+	assert_int_equal(harness_join(h, s, 1, fa->absent), 0);
+	harness_advance_ms(h, 30000);
+	assert_int_equal(harness_leave(h, s, 1, fa->absent), 0);
+	harness_advance_ms(h, 0);
+	size_t mark = h->frame_count;
+	struct mrx_wire_query_spec spec = query(fa, NULL, NULL, 500);
+	harness_inject_query(h, 1, &spec);
+	spec = query(fa, fa->absent, NULL, 500);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 5000);
+	struct mrx_addr g = harness_addr(fa->absent);
+	const struct harness_record *records[8];
+	size_t n = harness_records_for(h, mark, &g, records, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (records[i]->type == IS_IN || records[i]->type == IS_EX) {
+			harness_dump(h, mark);
+			fail_msg("a left group answered with a Current-State record");
+		}
+	assert_int_equal(response_frames(h, mark, NULL) >= 1, 1);
+	harness_destroy(h);
+}
+
+static void test_left_group_ipv4(void **state) { left_group(&v4); }
+static void test_left_group_ipv6(void **state) { left_group(&v6); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -820,6 +852,8 @@ int main(void)
 		cmocka_unit_test(test_group_query_covered_ipv4),
 		cmocka_unit_test(test_group_query_covered_ipv6),
 		cmocka_unit_test(test_query_variants_accepted),
+		cmocka_unit_test(test_left_group_ipv4),
+		cmocka_unit_test(test_left_group_ipv6),
 		cmocka_unit_test(test_interface_down_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1265,6 +1265,53 @@ static void test_unknown_socket(void **state)
 	harness_destroy(h);
 }
 
+/* mrx_engine_foreach_filter walks exactly the socket filters (the snapshots
+ * above rely on it, so it is checked against getsourcefilter here). */
+struct walk {
+	size_t count;
+	int matched;
+	struct harness *h;
+};
+
+static void walk_filter(void *context, const struct mrx_change *filter)
+{
+	struct walk *w = context;
+	w->count++;
+	struct mrx_addr got[8];
+	uint32_t mode = 99, count = 8;
+	if (harness_get_filter(w->h, HARNESS_API_PROTOCOL_INDEPENDENT, filter->socket, filter->ifindex,
+			       &filter->group, &mode, &count, got) != 0)
+		return;
+	if (filter->kind == MRX_CHANGE_SOCKET_FILTER && mode == (uint32_t)filter->mode &&
+	    count == filter->source_count && filter->family == harness_addr_family(&filter->group))
+		w->matched++;
+}
+
+static void test_foreach_filter(void **state)
+{
+	struct harness *h = harness_create_default(2);
+	int a = harness_open(h, AF_INET), b = harness_open(h, AF_INET6), c = harness_open(h, AF_INET);
+	assert_int_equal(harness_join(h, a, 1, "239.1.1.1"), 0);
+	assert_int_equal(harness_join(h, a, 2, "239.1.1.1"), 0);
+	assert_int_equal(harness_block(h, a, 2, "239.1.1.1", "10.0.0.1"), 0);
+	assert_int_equal(harness_join_source(h, b, 1, "ff0e::101", "2001:db8::1"), 0);
+	assert_int_equal(harness_join_source(h, b, 1, "ff0e::101", "2001:db8::2"), 0);
+	assert_int_equal(harness_join(h, c, 1, "224.0.0.1"), 0);
+	assert_int_equal(harness_join(h, c, 1, "239.3.3.3"), 0);
+	assert_int_equal(harness_leave(h, c, 1, "239.3.3.3"), 0);
+	struct walk w = {0, 0, h};
+	mrx_engine_foreach_filter(h->engine, walk_filter, &w);
+	assert_int_equal(w.count, 4);
+	assert_int_equal(w.matched, 4);
+	assert_int_equal(mrx_socket_close(h->engine, a), 0);
+	w.count = 0;
+	w.matched = 0;
+	mrx_engine_foreach_filter(h->engine, walk_filter, &w);
+	assert_int_equal(w.count, 2);
+	assert_int_equal(w.matched, 2);
+	harness_destroy(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1303,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_two_interfaces_two_memberships),
 		cmocka_unit_test(test_never_reported_groups),
 		cmocka_unit_test(test_unknown_socket),
+		cmocka_unit_test(test_foreach_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
