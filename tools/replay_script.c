@@ -265,9 +265,12 @@ static int parse_query(struct parser *parser, struct replay_op *op, char **words
 		} else if (!strcmp(flag, "--bad-cksum")) {
 			spec->bad_checksum = true;
 			takes_value = false;
+		} else if (strcmp(flag, "--group") && strcmp(flag, "--src") && strcmp(flag, "--dst") &&
+			   strcmp(flag, "--sources") && strcmp(flag, "--mrc") && strcmp(flag, "--qrv") &&
+			   strcmp(flag, "--qqic") && strcmp(flag, "--ttl") && strcmp(flag, "--truncate")) {
+			return script_error(parser, "unknown query option '%s'", flag);
 		} else if (!value) {
-			return script_error(parser, "query option '%s' needs a value (or is unknown)",
-					    flag);
+			return script_error(parser, "query option '%s' needs a value", flag);
 		} else if (!strcmp(flag, "--group")) {
 			result = parse_query_address(parser, "group", value, spec->family,
 						     &spec->group);

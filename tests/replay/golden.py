@@ -93,7 +93,7 @@ def main():
     tool, directory = sys.argv[1], sys.argv[2]
     scripts = sorted(glob.glob(os.path.join(directory, "*.txt")))
     bad = sorted(glob.glob(os.path.join(directory, "bad", "*.txt")))
-    print(f"1..{len(scripts) + len(bad) + 1}")
+    print(f"1..{len(scripts) + len(bad) + 2}")
     number = 0
     failed = 0
     with tempfile.TemporaryDirectory() as work:
@@ -135,7 +135,7 @@ def main():
             text = open(script).read()
             status = int(re.search(r"^# exit: (\d+)", text, re.M).group(1))
             wanted = re.search(r"^# stderr: (.*)$", text, re.M).group(1).replace(
-                "SCRIPT", script)
+                "SCRIPT", script).replace("DIR", os.path.dirname(script))
             result = subprocess.run([tool, script], capture_output=True, text=True, timeout=60)
             problems = []
             if result.returncode != status:
@@ -148,7 +148,41 @@ def main():
             for problem in problems:
                 print(f"# {problem}")
             failed += bool(problems)
+        number += 1
+        problems = command_line(tool, work, scripts[0])
+        print(f"{'not ok' if problems else 'ok'} {number} - command line: --help, usage errors, I/O errors")
+        for problem in problems:
+            print(f"# {problem}")
+        failed += bool(problems)
     return 1 if failed else 0
+
+
+def command_line(tool, work, script):
+    """--help (exit 0), bad options (exit 2), files that cannot be used (exit 3)."""
+    problems = []
+    cases = [
+        (["--help"], 0, "Exit status: 0"),
+        ([], 2, "mcastrx-replay: no script given (try --help)"),
+        ([script, script], 2, "mcastrx-replay: one script only (try --help)"),
+        (["--vlan", "4095", script], 2, "mcastrx-replay: bad --vlan '4095' (1 to 4094)"),
+        (["--seed", "x", script], 2, "mcastrx-replay: bad --seed 'x' (a number)"),
+        (["--mac", "02:00:00:00:01", script], 2,
+         "mcastrx-replay: bad --mac '02:00:00:00:01' (xx:xx:xx:xx:xx:xx)"),
+        (["--frobnicate", script], 2, "Try 'mcastrx-replay --help'."),
+        ([os.path.join(work, "none.txt")], 3,
+         f"{os.path.join(work, 'none.txt')}: cannot read: No such file or directory"),
+        (["-w", os.path.join(work, "no", "dir.pcap"), script], 3,
+         f"mcastrx-replay: {os.path.join(work, 'no', 'dir.pcap')}: No such file or directory"),
+    ]
+    for args, status, text in cases:
+        result = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
+        output = result.stdout if status == 0 else result.stderr
+        if result.returncode != status or text not in output:
+            problems.append(f"{args}: exit {result.returncode} (expected {status}), "
+                            f"output {output.strip()[-200:]!r} lacks {text!r}")
+        if status != 0 and result.stdout:
+            problems.append(f"{args}: printed {result.stdout[:100]!r} on stdout")
+    return problems
 
 
 if __name__ == "__main__":
