@@ -547,6 +547,45 @@ static void test_igmpv2_suppression(void **state) { suppression(AF_INET, 2, MRX_
 static void test_igmpv1_suppression(void **state) { suppression(AF_INET, 1, MRX_OLD_IGMPV1_REPORT); }
 static void test_mldv1_suppression(void **state) { suppression(AF_INET6, 1, MRX_OLD_MLDV1_REPORT); }
 
+/* The interface's robustness and Unsolicited Report Interval apply to the
+ * old versions too (mrx_interface_config: "for every version"). */
+static void test_old_mode_settings(void **state)
+{
+	struct harness_options options;
+	memset(&options, 0, sizeof options);
+	options.interfaces[0].robustness = 3;
+	options.interfaces[0].unsolicited_interval_ms = 2000;
+	struct harness *h = harness_create(&options);
+	int s4 = harness_open(h, AF_INET), s6 = harness_open(h, AF_INET6);
+	struct mrx_wire_query_spec spec = old_query(AF_INET, 2, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	spec = old_query(AF_INET6, 1, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 11000);
+	expect_old_join(h, s4, "239.1.1.1", MRX_OLD_IGMPV2_REPORT, 3, 2000, false, NULL);
+	expect_old_join(h, s6, "ff0e::101", MRX_OLD_MLDV1_REPORT, 3, 2000, false, NULL);
+	harness_destroy(h);
+}
+
+/* IGMPv1 and IGMPv2 queriers both heard: v1 while its timer runs, then v2
+ * until the v2 timer ends, then v3 (RFC 3376 7.2.1). */
+static void test_v1_and_v2_queriers(void **state)
+{
+	struct harness *h = harness_create_default(1);
+	struct mrx_wire_query_spec v1 = old_query(AF_INET, 1, NULL, 0), v2 = old_query(AF_INET, 2, NULL, 10000);
+	harness_inject_query(h, 1, &v1);
+	harness_advance_ms(h, 100000);
+	harness_inject_query(h, 1, &v2);
+	expect_igmp_version(h, 1, "v1 and v2 queriers present");
+	harness_advance_ms(h, 161000); /* 261 s after the v1 query */
+	expect_igmp_version(h, 2, "v1 timer over, v2 querier present");
+	harness_advance_ms(h, 98000); /* 259 s after the v2 query */
+	expect_igmp_version(h, 2, "v2 querier present");
+	harness_advance_ms(h, 2000);
+	expect_igmp_version(h, 3, "both timers over");
+	harness_destroy(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +605,8 @@ int main(void)
 		cmocka_unit_test(test_igmpv2_suppression),
 		cmocka_unit_test(test_igmpv1_suppression),
 		cmocka_unit_test(test_mldv1_suppression),
+		cmocka_unit_test(test_old_mode_settings),
+		cmocka_unit_test(test_v1_and_v2_queriers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

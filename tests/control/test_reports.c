@@ -784,6 +784,80 @@ static void test_mld_report_addresses(void **state)
 	harness_destroy(h);
 }
 
+/* A filter-mode change pending, then the mode flips back: TO_IN {} goes
+ * out at once and Robustness Variable times; no TO_EX after it. */
+static void mode_flip_back(const struct family_addresses *fa)
+{
+	struct harness *h = harness_create_default(1);
+	int s = harness_open(h, fa->family);
+	const char *g = fa->group;
+	struct mrx_addr group = harness_addr(g);
+	assert_int_equal(harness_join(h, s, 1, g), 0);
+	harness_advance_ms(h, 0);
+	size_t mark = h->frame_count;
+	assert_int_equal(harness_leave(h, s, 1, g), 0);
+	harness_advance_ms(h, 0);
+	const struct harness_record *records[16];
+	size_t n = harness_records_for(h, mark, &group, records, 16);
+	if (n != 1 || records[0]->type != TO_IN || records[0]->source_count != 0) {
+		harness_dump(h, 0);
+		fail_msg("leave during a pending TO_EX: expected TO_IN {} at once");
+	}
+	harness_advance_ms(h, 10000);
+	n = harness_records_for(h, mark, &group, records, 16);
+	size_t to_in = 0;
+	for (size_t i = 0; i < n && i < 16; i++) {
+		if (records[i]->type != TO_IN) {
+			harness_dump(h, 0);
+			fail_msg("a %s record after the leave", mrx_record_type_name(records[i]->type));
+		}
+		to_in++;
+	}
+	if (to_in != 2) {
+		harness_dump(h, 0);
+		fail_msg("TO_IN {} sent %zu times, expected 2", to_in);
+	}
+	harness_destroy(h);
+}
+
+static void test_mode_flip_back_ipv4(void **state) { mode_flip_back(&v4); }
+static void test_mode_flip_back_ipv6(void **state) { mode_flip_back(&v6); }
+
+/* Closed while down: nothing to report when the interface comes up. */
+static void test_close_while_down(void **state)
+{
+	struct harness *h = harness_create_default(1);
+	int s = harness_open(h, AF_INET), t = harness_open(h, AF_INET);
+	assert_int_equal(harness_join_source(h, s, 1, "239.1.1.1", "10.0.0.1"), 0);
+	assert_int_equal(harness_join(h, t, 1, "239.2.2.2"), 0);
+	harness_advance_ms(h, 10000);
+	assert_int_equal(mrx_interface_set_up(h->engine, 1, false), 0);
+	assert_int_equal(mrx_socket_close(h->engine, s), 0);
+	size_t mark = h->frame_count;
+	uint64_t t_up = h->now_ns;
+	assert_int_equal(mrx_interface_set_up(h->engine, 1, true), 0);
+	EXPECT_STATE_CHANGE(h, mark, t_up, "239.2.2.2", 2, 1000, {TO_EX, ""});
+	harness_expect_nothing_for(h, mark, "239.1.1.1");
+	harness_destroy(h);
+}
+
+/* Only 224.0.0.1 and ff02::1 (and ff01::/16) are never reported: other
+ * link-local groups are (RFC 3376 5, RFC 3810 6). */
+static void test_link_local_groups_reported(void **state)
+{
+	static const char *const groups[] = {"224.0.0.251", "224.0.0.2", "ff02::fb", "ff02::2"};
+	for (size_t i = 0; i < 4; i++) {
+		struct harness *h = harness_create_default(1);
+		struct mrx_addr g = harness_addr(groups[i]);
+		int s = harness_open(h, harness_addr_family(&g));
+		size_t mark = h->frame_count;
+		uint64_t t0 = h->now_ns;
+		assert_int_equal(harness_join(h, s, 1, groups[i]), 0);
+		EXPECT_STATE_CHANGE(h, mark, t0, groups[i], 2, 1000, {TO_EX, ""});
+		harness_destroy(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +891,10 @@ int main(void)
 		cmocka_unit_test(test_down_up_ipv6),
 		cmocka_unit_test(test_reports_per_interface),
 		cmocka_unit_test(test_mld_report_addresses),
+		cmocka_unit_test(test_mode_flip_back_ipv4),
+		cmocka_unit_test(test_mode_flip_back_ipv6),
+		cmocka_unit_test(test_close_while_down),
+		cmocka_unit_test(test_link_local_groups_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -666,6 +666,15 @@ static void test_group_of_other_family(void **state)
 		     join_req(h, s4, IPPROTO_IP, MCAST_JOIN_GROUP, 1, "ff0e::1", AF_INET6,
 			      sizeof(struct group_req)),
 		     "sockaddr_in6 group on an inet socket");
+	/* An IPv4-mapped address in a sockaddr_in6 is not an IPv6 group or source. */
+	EXPECT_FAILS(h, EINVAL,
+		     join_req(h, s6, IPPROTO_IPV6, MCAST_JOIN_GROUP, 1, "239.1.1.1", AF_INET6,
+			      sizeof(struct group_req)),
+		     "IPv4-mapped group on an inet6 socket");
+	EXPECT_FAILS(h, EINVAL,
+		     source_req(h, s6, IPPROTO_IPV6, MCAST_JOIN_SOURCE_GROUP, 1, "ff0e::101", "10.0.0.1",
+				AF_INET6, sizeof(struct group_source_req)),
+		     "IPv4-mapped source on an inet6 socket");
 	{
 		struct sockaddr_storage group;
 		struct mrx_addr g = harness_addr("239.1.1.1");
