@@ -858,6 +858,43 @@ static void test_link_local_groups_reported(void **state)
 	}
 }
 
+/* 400 joins while up: each goes out at once, every group is reported
+ * Robustness Variable times (retransmissions may share frames), and no
+ * frame passes the MTU. */
+static void many_joins_up(const struct family_addresses *fa)
+{
+	const unsigned count = 400;
+	struct harness *h = harness_create_default(1);
+	int s = harness_open(h, fa->family);
+	char text[64];
+	size_t mark = h->frame_count;
+	for (unsigned i = 0; i < count; i++) {
+		many_groups_text(fa, i, text, sizeof text);
+		size_t before = h->frame_count;
+		assert_int_equal(harness_join(h, s, 1, text), 0);
+		harness_advance_ms(h, 0);
+		struct mrx_addr g = harness_addr(text);
+		if (harness_frames_with_group(h, before, &g) != 1)
+			fail_msg("join of %s not reported at once", text);
+		harness_advance_ms(h, 1);
+	}
+	harness_advance_ms(h, 10000);
+	harness_expect_frames_decode(h);
+	for (unsigned i = 0; i < count; i++) {
+		many_groups_text(fa, i, text, sizeof text);
+		struct mrx_addr g = harness_addr(text);
+		size_t n = harness_frames_with_group(h, mark, &g);
+		if (n != 2)
+			fail_msg("group %s reported in %zu frames, expected 2", text, n);
+	}
+	for (size_t i = mark; i < h->frame_count; i++)
+		assert_true(h->frames[i].length <= 1500 + 14);
+	harness_destroy(h);
+}
+
+static void test_many_joins_up_ipv4(void **state) { many_joins_up(&v4); }
+static void test_many_joins_up_ipv6(void **state) { many_joins_up(&v6); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +932,8 @@ int main(void)
 		cmocka_unit_test(test_mode_flip_back_ipv6),
 		cmocka_unit_test(test_close_while_down),
 		cmocka_unit_test(test_link_local_groups_reported),
+		cmocka_unit_test(test_many_joins_up_ipv4),
+		cmocka_unit_test(test_many_joins_up_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
