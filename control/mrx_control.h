@@ -130,7 +130,7 @@ struct mrx_interface_config {
 	uint8_t mac[6];
 	struct in_addr ipv4; /* 0.0.0.0: none (IGMP then sends from 0.0.0.0) */
 	struct in6_addr ipv6_link_local; /* :: until one exists (RFC 3810 5.2.13) */
-	uint32_t mtu;       /* 0: 1500; at least 576 (IPv4) / 1280 (IPv6) */
+	uint32_t mtu;       /* 0: 1500; 1280 (the IPv6 minimum: MLD runs on every interface) to 9216 */
 	uint16_t vlan_id;   /* 0: untagged; else 1..4094, frames get an 802.1Q tag */
 	uint8_t robustness; /* 0: 2 (RFC 3376 8.1) */
 	/* Unsolicited Report Interval for every version; 0: each version

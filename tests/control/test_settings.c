@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
+ * Engine settings. The default interface: index 0 and INADDR_ANY name the
+ * first interface added (docs/control-plane.md); other unknown ones ENODEV.
  * The engine-wide limits: (interface, group) pairs in all and sockets per
  * group (rule 5 of docs/socket-option-rules.md): ENOBUFS at the limit,
  * nothing sent or published, and the slot is free again after a leave. */
@@ -139,12 +141,35 @@ static void test_socket_limit(void **state)
 	mrx_engine_destroy(engine);
 }
 
+static void test_index_zero_and_any_name_the_first_interface(void **state)
+{
+	(void)state;
+	struct mrx_engine *engine = engine_with(0, 0);
+	int s = mrx_socket_open(engine, AF_INET);
+	assert_int_equal(join(engine, s, 0, "239.3.3.3"), 0);
+	/* It is the membership on interface 1: joining there again is a rejoin. */
+	assert_int_equal(join(engine, s, 1, "239.3.3.3"), -EADDRNOTAVAIL);
+	assert_int_equal(join(engine, s, 2, "239.3.3.3"), 0);
+	assert_int_equal(join(engine, s, 3, "239.3.3.3"), -ENODEV);
+	struct ip_mreq by_address;
+	inet_pton(AF_INET, "239.3.3.4", &by_address.imr_multiaddr);
+	by_address.imr_interface.s_addr = htonl(INADDR_ANY);
+	assert_int_equal(mrx_setsockopt(engine, s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &by_address,
+					sizeof(by_address)), 0);
+	assert_int_equal(leave(engine, s, 1, "239.3.3.4"), 0);
+	inet_pton(AF_INET, "192.0.2.99", &by_address.imr_interface);
+	assert_int_equal(mrx_setsockopt(engine, s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &by_address,
+					sizeof(by_address)), -ENODEV);
+	mrx_engine_destroy(engine);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_limit_counts_interface_group_pairs),
 		cmocka_unit_test(test_sockets_per_group_limit),
 		cmocka_unit_test(test_socket_limit),
+		cmocka_unit_test(test_index_zero_and_any_name_the_first_interface),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
