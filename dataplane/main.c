@@ -33,6 +33,7 @@
 #define EXIT_USAGE 2   /* bad command line or bad configuration */
 
 #define RECEIVE_BURST 64u
+#define DRAIN_BURSTS 16u
 #define LEAVE_WAIT_DEFAULT_MS 1500u
 #define NANOSECONDS_PER_SECOND 1000000000ull
 
@@ -387,33 +388,44 @@ static int open_sockets(void)
 
 /* ---- receiving ---- */
 
-/* Move what every socket has into its sink. Returns packets moved. */
+/* One burst from one socket into its sink; returns the packets moved. */
+static unsigned drain_socket(struct mrx_program_socket *socket, struct mcastrx_packet *packets)
+{
+	int count = mcastrx_recv_burst(socket->handle, packets, RECEIVE_BURST);
+	if (count <= 0)
+		return 0;
+	struct mrx_group_slot *slot = NULL;
+	for (int p = 0; p < count; p++) {
+		const struct mcastrx_packet *packet = &packets[p];
+		if (slot == NULL || slot->ifindex != packet->ifindex ||
+		    memcmp(&slot->group, &packet->group, sizeof(packet->group)) != 0)
+			slot = group_slot(packet->ifindex, packet->family, &packet->group);
+		if (slot != NULL) {
+			mrx_counter_add(&slot->counters[MRX_GROUP_DELIVERIES], 1);
+			mrx_counter_add(&slot->counters[MRX_GROUP_BYTES],
+					rte_pktmbuf_pkt_len(packet->mbuf));
+		}
+	}
+	mrx_sink_put(socket->sink, packets, (unsigned)count);
+	mcastrx_packets_free(packets, (unsigned)count);
+	return (unsigned)count;
+}
+
+/* Move what every socket has into its sink, up to DRAIN_BURSTS bursts per
+ * socket per call (the control socket and timers wait meanwhile). Returns
+ * the packets moved. */
 static unsigned drain_sockets(void)
 {
 	struct mcastrx_packet packets[RECEIVE_BURST];
 	unsigned moved = 0;
 	for (uint32_t i = 0; i < program.config.socket_count; i++) {
 		struct mrx_program_socket *socket = &program.sockets[i];
-		if (socket->handle < 0)
-			continue;
-		int count = mcastrx_recv_burst(socket->handle, packets, RECEIVE_BURST);
-		if (count <= 0)
-			continue;
-		struct mrx_group_slot *slot = NULL;
-		for (int p = 0; p < count; p++) {
-			const struct mcastrx_packet *packet = &packets[p];
-			if (slot == NULL || slot->ifindex != packet->ifindex ||
-			    memcmp(&slot->group, &packet->group, sizeof(packet->group)) != 0)
-				slot = group_slot(packet->ifindex, packet->family, &packet->group);
-			if (slot != NULL) {
-				mrx_counter_add(&slot->counters[MRX_GROUP_DELIVERIES], 1);
-				mrx_counter_add(&slot->counters[MRX_GROUP_BYTES],
-						rte_pktmbuf_pkt_len(packet->mbuf));
-			}
+		for (unsigned burst = 0; burst < DRAIN_BURSTS && socket->handle >= 0; burst++) {
+			unsigned count = drain_socket(socket, packets);
+			moved += count;
+			if (count < RECEIVE_BURST)
+				break;
 		}
-		mrx_sink_put(socket->sink, packets, (unsigned)count);
-		mcastrx_packets_free(packets, (unsigned)count);
-		moved += (unsigned)count;
 	}
 	return moved;
 }
