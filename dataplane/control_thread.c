@@ -43,7 +43,6 @@ struct mrx_group_state {
 	uint32_t count;
 	uint32_t capacity;
 	struct group_entry *entries;
-	uint64_t table_errors;
 };
 
 static struct group_entry *group_find(struct mrx_group_state *state, uint32_t ifindex,
@@ -157,25 +156,26 @@ static int entry_publish(struct mrx_dataplane *dp, const struct group_entry *ent
 static void on_socket_filter(struct mrx_dataplane *dp, const struct mrx_change *change)
 {
 	struct mrx_group_state *state = dp->groups;
+	struct mrx_port *port = mrx_port_by_ifindex(dp, change->ifindex);
 	bool ended = change->mode == MRX_MODE_INCLUDE && change->source_count == 0;
 	struct group_entry *entry = group_find(state, change->ifindex, &change->group, !ended);
-	if (entry == NULL) {
-		if (!ended) {
-			state->table_errors++;
-			RTE_LOG(ERR, USER1, "mcastrx: out of memory for a group entry\n");
-		}
-		return;
+	int rc = 0;
+	if (entry != NULL) {
+		rc = entry_update(entry, change);
+		if (rc == 0)
+			rc = entry_publish(dp, entry);
+		if (entry->filter_count == 0)
+			group_remove(state, entry);
+	} else if (!ended) {
+		rc = -ENOMEM;
 	}
-	int rc = entry_update(entry, change);
-	if (rc == 0)
-		rc = entry_publish(dp, entry);
+	/* The engine has committed the change; a table that cannot follow
+	 * (full) is counted and logged: that group's packets are not delivered. */
 	if (rc != 0) {
-		state->table_errors++;
+		if (port != NULL)
+			port->counters[MCASTRX_PORT_TABLE_UPDATE_FAILED]++;
 		RTE_LOG(ERR, USER1, "mcastrx: lookup table update failed (%d)\n", rc);
 	}
-	if (entry->filter_count == 0)
-		group_remove(state, entry);
-	struct mrx_port *port = mrx_port_by_ifindex(dp, change->ifindex);
 	if (port != NULL)
 		port->multicast_dirty = true;
 }

@@ -287,7 +287,8 @@ enum mcastrx_lcore_counter {
 	X(CONTROL_TX_FRAMES, "IGMP/MLD frames sent on the control TX queue")         \
 	X(CONTROL_TX_FAILED, "IGMP/MLD frames not sent (no mbuf, too long, queue full)") \
 	X(CONTROL_RX_FRAMES, "IGMP/MLD frames given to the engine")                  \
-	X(MULTICAST_ADDRESSES, "multicast MAC addresses the joined groups need")
+	X(MULTICAST_ADDRESSES, "multicast MAC addresses the joined groups need")          \
+	X(TABLE_UPDATE_FAILED, "group changes the lookup table refused (full: max_groups)")
 
 enum mcastrx_port_counter {
 #define MCASTRX_PORT_ENUM(name, text) MCASTRX_PORT_##name,

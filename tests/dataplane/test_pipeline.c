@@ -756,6 +756,43 @@ static void test_restart_two_ports_control_thread(void **state)
 	drain_tx();
 }
 
+/* A full lookup table: the engine keeps the membership, the port counts the
+ * refused update, the group's packets are not delivered (NO_GROUP). */
+static void test_table_full_is_counted(void **state)
+{
+	struct mcastrx_settings settings;
+	fixture_settings(&settings);
+	settings.max_groups = 2;
+	assert_int_equal(mcastrx_start(&settings), 0);
+	int socket = mcastrx_socket_open(AF_INET);
+	assert_true(socket >= 0);
+	join(socket, AF_INET, "239.9.0.1");
+	join(socket, AF_INET, "239.9.0.2");
+	struct mcastrx_port_stats stats;
+	assert_int_equal(mcastrx_port_stats(0, &stats), 0);
+	assert_int_equal(stats.counters[MCASTRX_PORT_TABLE_UPDATE_FAILED], 0);
+	join(socket, AF_INET, "239.9.0.3"); /* the engine accepts it */
+	assert_int_equal(mcastrx_port_stats(0, &stats), 0);
+	assert_int_equal(stats.counters[MCASTRX_PORT_TABLE_UPDATE_FAILED], 1);
+
+	struct mcastrx_lcore_stats before, after;
+	fixture_totals(&before);
+	struct frame_spec s;
+	spec_v4(&s, "10.0.0.1", "239.9.0.3");
+	uint16_t length = build_frame(&s, frame);
+	assert_int_equal(fixture_inject(frame, length), 0);
+	spec_v4(&s, "10.0.0.1", "239.9.0.2");
+	length = build_frame(&s, frame);
+	assert_int_equal(fixture_inject(frame, length), 0);
+	assert_int_equal(fixture_wait_received(before.counters[MCASTRX_LCORE_RX_PACKETS] + 2), 0);
+	fixture_totals(&after);
+	assert_int_equal(after.drops[MCASTRX_DROP_NO_GROUP] - before.drops[MCASTRX_DROP_NO_GROUP], 1);
+	assert_int_equal(after.counters[MCASTRX_LCORE_DELIVERIES] - before.counters[MCASTRX_LCORE_DELIVERIES], 1);
+	assert_int_equal(mcastrx_socket_close(socket), 0);
+	mcastrx_stop();
+	drain_tx();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -765,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_query_punted_and_answered),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_restart_two_ports_control_thread),
+		cmocka_unit_test(test_table_full_is_counted),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
