@@ -333,7 +333,9 @@ int mcastrx_start(const struct mcastrx_settings *settings)
 	if (settings == NULL)
 		return -EINVAL;
 	if (tsc_hz == 0)
-		return -ENODEV; /* mcastrx_init first */
+		tsc_hz = rte_get_tsc_hz(); /* EAL initialised by the application itself */
+	if (tsc_hz == 0)
+		return -ENODEV; /* no EAL: mcastrx_init first */
 	pthread_mutex_lock(&dp->control_lock);
 	if (dp->running) {
 		pthread_mutex_unlock(&dp->control_lock);

@@ -99,7 +99,8 @@ void mcastrx_settings_init(struct mcastrx_settings *settings);
 int mcastrx_init(int argc, char **argv);
 
 /* Configure and start every port, the engine (one interface per port), the
- * lookup table and the receive lcores. -EINVAL on a bad setting (unknown
+ * lookup table and the receive lcores. EAL must be initialised, by
+ * mcastrx_init or by the application's own rte_eal_init (else -ENODEV). -EINVAL on a bad setting (unknown
  * port, too many queues for the device, lcore not an enabled worker,
  * ring size not a power of 2), -EALREADY if started, -ENOMEM, or the
  * negative error of the DPDK call that failed. On error nothing stays
