@@ -100,9 +100,9 @@ int mcastrx_init(int argc, char **argv);
 
 /* Configure and start every port, the engine (one interface per port), the
  * lookup table and the receive lcores. EAL must be initialised, by
- * mcastrx_init or by the application's own rte_eal_init (else -ENODEV). -EINVAL on a bad setting (unknown
- * port, too many queues for the device, lcore not an enabled worker,
- * ring size not a power of 2), -EALREADY if started, -ENOMEM, or the
+ * mcastrx_init or by the application's own rte_eal_init (else -ENODEV).
+ * -EINVAL on a bad setting (unknown port, too many queues for the device,
+ * lcore not an enabled worker, ring size not a power of 2), -EALREADY if started, -ENOMEM, or the
  * negative error of the DPDK call that failed. On error nothing stays
  * started. May be called again after mcastrx_stop(). */
 int mcastrx_start(const struct mcastrx_settings *settings);
