@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Every frame mcastrx-replay writes, decoded by tshark (Wireshark 4.0).
 
-  tshark_check.py MCASTRX_REPLAY TSHARK GOLDEN_DIR [EXAMPLE_DIR]
+  tshark_check.py MCASTRX_REPLAY TSHARK GOLDEN_DIR [OTHER_DIR...]
 
-Runs every golden script (GOLDEN_DIR/*.txt, see golden.py) and every example
-script (EXAMPLE_DIR/*.txt) with -w, then reads the pcap with tshark with
+Runs every golden script (GOLDEN_DIR/*.txt, see golden.py) and every other
+script (OTHER_DIR/*.txt: examples, Linux scenarios) with -w, then reads the pcap with tshark with
 checksum validation on (-o ip.check_checksum:TRUE; IGMP and ICMPv6
 checksums are always checked) and fails on a frame that tshark flags
 Malformed, with a bad checksum or an expert warning/error, that lacks
@@ -14,6 +14,7 @@ or carries the wrong VLAN tag. For golden scripts, tshark's
 decoding of each frame must also be the records the script's "#>" lines
 expect: message type, record types, groups, number of sources, sources.
 Prints TAP, one case per script."""
+import concurrent.futures
 import glob
 import ipaddress
 import os
@@ -152,7 +153,7 @@ def records(types, groups, counts, sources, problems):
     return result
 
 
-def check(tool, tshark, script, work, golden):
+def check(tool, tshark, script, work, golden, number):
     args = []
     for line in open(script):
         if line.startswith("# args:"):
@@ -162,7 +163,7 @@ def check(tool, tshark, script, work, golden):
     interface = {"vlan": int(option("--vlan", 0)), "mac": option("--mac", "02:00:00:00:00:01"),
                  "ipv4": option("--ipv4", "192.0.2.1"),
                  "ipv6": str(ipaddress.ip_address(option("--ipv6-ll", "fe80::1")))}
-    pcap = os.path.join(work, os.path.basename(script) + ".pcap")
+    pcap = os.path.join(work, f"{number}-{os.path.basename(script)}.pcap")
     run = subprocess.run([tool, *args, "-w", pcap, script], capture_output=True, text=True)
     if run.returncode != 0:
         return [f"mcastrx-replay exit {run.returncode}: {run.stderr.strip()}"], 0
@@ -197,15 +198,17 @@ def check(tool, tshark, script, work, golden):
 
 def main():
     tool, tshark, golden_dir = sys.argv[1:4]
-    example_dir = sys.argv[4] if len(sys.argv) > 4 else None
     scripts = [(s, True) for s in sorted(glob.glob(os.path.join(golden_dir, "*.txt")))]
-    if example_dir:
-        scripts += [(s, False) for s in sorted(glob.glob(os.path.join(example_dir, "*.txt")))]
+    for other in sys.argv[4:]:
+        scripts += [(s, False) for s in sorted(glob.glob(os.path.join(other, "*.txt")))]
     print(f"1..{len(scripts)}")
     failed = 0
-    with tempfile.TemporaryDirectory() as work:
-        for number, (script, golden) in enumerate(scripts, 1):
-            problems, frames = check(tool, tshark, script, work, golden)
+    with tempfile.TemporaryDirectory() as work, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        checks = [pool.submit(check, tool, tshark, script, work, golden, number)
+                  for number, (script, golden) in enumerate(scripts, 1)]
+        for number, ((script, golden), future) in enumerate(zip(scripts, checks), 1):
+            problems, frames = future.result()
             name = os.path.relpath(script, os.path.dirname(os.path.dirname(script)))
             print(f"{'not ok' if problems else 'ok'} {number} - {name} ({frames} frames)")
             for problem in problems[:30]:
