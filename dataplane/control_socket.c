@@ -242,9 +242,12 @@ struct mrx_ctl_reply {
 static void reply_append(struct mrx_ctl_reply *reply, const char *prefix, const char *format,
 			 va_list args)
 {
+	if (format == NULL)
+		return;
+	char probe[256];
 	va_list copy;
 	va_copy(copy, args);
-	int needed = vsnprintf(NULL, 0, format, copy);
+	int needed = vsnprintf(probe, sizeof(probe), format, copy);
 	va_end(copy);
 	if (needed < 0)
 		needed = 0;
@@ -376,7 +379,8 @@ int mrx_ctl_server_open(const char *path, mrx_ctl_handler handler, void *context
 	}
 	if (chmod(path, 0600) < 0 || listen(server->listen_fd, MAX_CLIENTS) < 0) {
 		result = -errno;
-		parse_error(error, error_size, result, "listen '%s': %s", path, strerror(errno));
+		parse_error(error, error_size, result, "listen '%s': %s", server->path,
+			    strerror(-result));
 		goto unlink_path;
 	}
 	*out = server;
