@@ -30,7 +30,9 @@
 
 namespace {
 
-enum class Impl { Ours, GroupScan, SgHash, KernelWalk };
+// OursScalar: the same table with the AVX-512 line scans switched off
+// (MRX_TABLE_NO_AVX512), an alternative measured in the same run.
+enum class Impl { Ours, GroupScan, SgHash, KernelWalk, OursScalar };
 
 const char *impl_name(Impl impl)
 {
@@ -39,6 +41,7 @@ const char *impl_name(Impl impl)
 	case Impl::GroupScan: return mrx_baseline_name(MRX_BASELINE_GROUP_SCAN);
 	case Impl::SgHash: return mrx_baseline_name(MRX_BASELINE_SG_HASH);
 	case Impl::KernelWalk: return mrx_baseline_name(MRX_BASELINE_KERNEL_WALK);
+	case Impl::OursScalar: return "mrx_table_scalar";
 	}
 	return "?";
 }
@@ -59,6 +62,7 @@ struct DataSet {
 	DataKey key{};
 	mrx_workload *workload = nullptr;
 	mrx_table *table = nullptr;
+	mrx_table *scalar_table = nullptr;
 	mrx_baseline *baselines[3] = { nullptr, nullptr, nullptr };
 	bool ok = false;
 	std::string error;
@@ -68,6 +72,7 @@ struct DataSet {
 		for (auto *b : baselines)
 			mrx_baseline_free(b);
 		mrx_table_free(table);
+		mrx_table_free(scalar_table);
 		mrx_workload_free(workload);
 	}
 };
@@ -91,26 +96,36 @@ uint32_t traffic_count_for(uint32_t groups)
 	return (uint32_t)n;
 }
 
-bool verify(DataSet &d)
+bool verify_table(DataSet &d, mrx_table *table, const char *what)
 {
 	const mrx_workload *w = d.workload;
 	uint32_t n = w->params.traffic_count;
 	std::vector<uint32_t> results(n);
-	std::vector<mrx_verdict> verdicts(n);
 	if (d.key.ipv6)
-		mrx_table_lookup6_bulk(d.table, w->keys6, n, results.data());
+		mrx_table_lookup6_bulk(table, w->keys6, n, results.data());
 	else
-		mrx_table_lookup4_bulk(d.table, w->keys4, n, results.data());
+		mrx_table_lookup4_bulk(table, w->keys4, n, results.data());
 	for (uint32_t i = 0; i < n; i++) {
 		mrx_verdict v;
-		uint32_t single = d.key.ipv6 ? mrx_table_lookup6(d.table, &w->keys6[i])
-					     : mrx_table_lookup4(d.table, &w->keys4[i]);
-		if (!mrx_verdict_from_table(d.table, results[i], &v) || single != results[i] ||
+		uint32_t single = d.key.ipv6 ? mrx_table_lookup6(table, &w->keys6[i])
+					     : mrx_table_lookup4(table, &w->keys4[i]);
+		if (!mrx_verdict_from_table(table, results[i], &v) || single != results[i] ||
 		    v.group_found != w->expected[i].group_found || v.sockets != w->expected[i].sockets) {
-			d.error = "mrx_table differs from the filters at key " + std::to_string(i);
+			d.error = std::string(what) + " differs from the filters at key " + std::to_string(i);
 			return false;
 		}
 	}
+	return true;
+}
+
+bool verify(DataSet &d)
+{
+	const mrx_workload *w = d.workload;
+	uint32_t n = w->params.traffic_count;
+	std::vector<mrx_verdict> verdicts(n);
+	if (!verify_table(d, d.table, "mrx_table") ||
+	    !verify_table(d, d.scalar_table, "mrx_table_scalar"))
+		return false;
 	for (int b = 0; b < 3; b++) {
 		if (d.baselines[b] == nullptr)
 			continue;
@@ -164,7 +179,13 @@ DataSet *data_set(const DataKey &k)
 	tp.max_groups = k.groups;
 	tp.rcu = nullptr;
 	d->table = mrx_table_create(&tp);
-	if (d->table == nullptr || mrx_workload_fill_table(d->workload, d->table) != 0) {
+	snprintf(name, sizeof(name), "bfs%d", data_set_serial);
+	setenv("MRX_TABLE_NO_AVX512", "1", 1);
+	d->scalar_table = mrx_table_create(&tp);
+	unsetenv("MRX_TABLE_NO_AVX512");
+	if (d->table == nullptr || mrx_workload_fill_table(d->workload, d->table) != 0 ||
+	    d->scalar_table == nullptr ||
+	    mrx_workload_fill_table(d->workload, d->scalar_table) != 0) {
 		d->error = "mrx_table: cannot build (memory?)";
 		current = std::move(d);
 		return current.get();
@@ -205,26 +226,28 @@ void run(benchmark::State &state, DataKey k, Impl impl, uint32_t burst)
 	uint32_t position = 0;
 	uint32_t results[kPerIteration];
 	mrx_verdict verdicts[kPerIteration];
-	const mrx_baseline *b = impl == Impl::Ours ? nullptr : d->baselines[(int)impl - 1];
-	if (impl != Impl::Ours && b == nullptr) {
+	bool ours = impl == Impl::Ours || impl == Impl::OursScalar;
+	mrx_table *table = impl == Impl::OursScalar ? d->scalar_table : d->table;
+	const mrx_baseline *b = ours ? nullptr : d->baselines[(int)impl - 1];
+	if (!ours && b == nullptr) {
 		state.SkipWithError("not built at this size");
 		return;
 	}
 	for (auto _ : state) {
-		if (impl == Impl::Ours) {
+		if (ours) {
 			if (burst == 1) {
 				if (k.ipv6)
 					for (uint32_t i = 0; i < kPerIteration; i++)
-						results[i] = mrx_table_lookup6(d->table, &w->keys6[position + i]);
+						results[i] = mrx_table_lookup6(table, &w->keys6[position + i]);
 				else
 					for (uint32_t i = 0; i < kPerIteration; i++)
-						results[i] = mrx_table_lookup4(d->table, &w->keys4[position + i]);
+						results[i] = mrx_table_lookup4(table, &w->keys4[position + i]);
 			} else {
 				for (uint32_t i = 0; i < kPerIteration; i += burst) {
 					if (k.ipv6)
-						mrx_table_lookup6_bulk(d->table, &w->keys6[position + i], burst, results + i);
+						mrx_table_lookup6_bulk(table, &w->keys6[position + i], burst, results + i);
 					else
-						mrx_table_lookup4_bulk(d->table, &w->keys4[position + i], burst, results + i);
+						mrx_table_lookup4_bulk(table, &w->keys4[position + i], burst, results + i);
 				}
 			}
 			benchmark::DoNotOptimize(results);
@@ -264,7 +287,8 @@ void register_data_set(const DataKey &k)
 {
 	// Registered together so one data set serves every implementation.
 	for (uint32_t burst : { 32u, 1u })
-		for (Impl impl : { Impl::Ours, Impl::GroupScan, Impl::SgHash, Impl::KernelWalk }) {
+		for (Impl impl : { Impl::Ours, Impl::OursScalar, Impl::GroupScan, Impl::SgHash,
+				   Impl::KernelWalk }) {
 			if (impl == Impl::KernelWalk && !kernel_walk_feasible(k))
 				continue;
 			register_one(k, impl, burst);

@@ -86,8 +86,8 @@ def main():
         for burst in (32, 1):
             lines.append(f"## {dist} group popularity, burst {burst}")
             lines.append("")
-            lines.append("| family | groups | sources | mrx_table | group_scan | sg_pairs | kernel_walk | ratio |")
-            lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            lines.append("| family | groups | sources | mrx_table | scalar scans | group_scan | sg_pairs | kernel_walk | ratio |")
+            lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             for family in ("ipv4", "ipv6"):
                 for sources in (0, 4, 64):
                     for groups in (16, 1024, 65536, 1048576):
@@ -98,7 +98,8 @@ def main():
                         ratio = ours / best if best else None
                         cells = [fmt_rate(rate(b, family, groups, sources, 1, dist, burst)) for b in BASELINES]
                         ratio_text = f"{ratio:.2f}x" if ratio else "-"
-                        lines.append(f"| {family} | {groups} | {sources} | {fmt_rate(ours)} | "
+                        scalar = fmt_rate(rate(OURS + "_scalar", family, groups, sources, 1, dist, burst))
+                        lines.append(f"| {family} | {groups} | {sources} | {fmt_rate(ours)} | {scalar} | "
                                      + " | ".join(cells) + f" | {ratio_text} |")
             lines.append("")
 
@@ -189,7 +190,7 @@ def main():
     for row, family in enumerate(("ipv4", "ipv6")):
         for col, sources in enumerate((0, 4, 64)):
             ax = axes[row][col]
-            for impl, style in [(OURS, "o-")] + [(b, s) for b, s in zip(BASELINES, ("s--", "^--", "x:"))]:
+            for impl, style in [(OURS, "o-"), (OURS + "_scalar", "o:")] + [(b, s) for b, s in zip(BASELINES, ("s--", "^--", "x:"))]:
                 pts = [(g, rate(impl, family, g, sources)) for g in (16, 1024, 65536, 1048576)]
                 pts = [(g, r / 1e6) for g, r in pts if r]
                 if pts:

@@ -46,9 +46,6 @@
 #define SLOT_TOMBSTONE 1u
 #define SLOT_DIRECT_TAG 3u /* low two bits 11: direct, set id in the high half */
 
-#define SMALL4_MAX 6u /* 16-byte header + 6 * 8 bytes = one line */
-#define SMALL6_MAX 4u /* line 0: header + 4 sets; line 1: 4 sources */
-#define SHORT6_SOURCES 48u /* offset in elements[] of the short IPv6 list's sources */
 #define BULK_CHUNK 32u
 #define DEFER_QUEUE_SIZE 4096u
 #define SET_DIRECTORY_MIN 1024u
@@ -77,25 +74,36 @@ struct group_index {
 	alignas(64) uint8_t slots[];
 };
 
-struct element4 {
-	uint32_t source;
-	uint32_t set;
-};
-
-struct element6 {
-	uint8_t source[16];
-	uint32_t set;
+/* An entry is an array of 64-byte buckets (one cache line each), reached
+ * by the source's hash: IPv4 buckets hold 7 (source, set) pairs, IPv6
+ * buckets 3 sources and their 3 sets; the last 32-bit word of every bucket
+ * is the "any other source" verdict, with bit 31 set when sources that hash
+ * here overflowed into the next bucket. Empty places are copies of a real
+ * pair, so a bucket is compared whole, without a branch. The writer's
+ * bookkeeping sits in the line before bucket 0. */
+struct bucket4 {
+	uint32_t pairs[14]; /* source, set, source, set, ... */
 	uint32_t unused;
+	uint32_t other_set; /* | BUCKET_OVERFLOW */
 };
 
-struct entry {
+struct bucket6 {
+	uint8_t sources[3][16];
+	uint32_t sets[3];
+	uint32_t other_set; /* | BUCKET_OVERFLOW */
+};
+
+#define BUCKET4_PAIRS 7u
+#define BUCKET6_SOURCES 3u
+#define BUCKET_OVERFLOW 0x80000000u
+
+struct entry; /* the bucket array */
+
+struct entry_header {
+	uint32_t bucket_total; /* hashed buckets plus overflow buckets at the end */
 	uint32_t other_set;
-	uint32_t element_count; /* stored elements; short lists are padded to the fixed length */
-	uint16_t hash_bits;     /* 0: short list */
 	uint8_t is_ipv6;
-	uint8_t unused;
-	uint32_t hash_shift;
-	alignas(8) uint8_t elements[];
+	uint8_t unused[55];
 };
 
 struct set_directory {
@@ -253,71 +261,37 @@ static inline uint64_t index_find6(const struct group_index *index, uint32_t sta
 	}
 }
 
-static inline const struct element4 *elements4(const struct entry *entry)
+static inline const struct entry_header *entry_header_of(const struct entry *entry)
 {
-	return (const struct element4 *)entry->elements;
+	return (const struct entry_header *)((const uint8_t *)entry - 64);
 }
 
-static inline const struct element6 *elements6(const struct entry *entry)
+/* The bucket a source starts at: hash scaled to 2^hash_bits buckets. */
+static inline const void *bucket_of(const struct entry *entry, uint32_t hash, uint16_t hash_bits)
 {
-	return (const struct element6 *)entry->elements;
+	return (const uint8_t *)entry + ((((uint64_t)hash << hash_bits) >> 32) << 6);
 }
 
-/* Short IPv6 list: sets right after the header, sources on the next line. */
-static inline const uint32_t *short6_sets(const struct entry *entry)
+static inline uint32_t bucket_find4(const void *start, uint32_t source)
 {
-	return (const uint32_t *)entry->elements;
-}
-
-static inline const uint8_t *short6_source(const struct entry *entry, uint32_t i)
-{
-	return entry->elements + SHORT6_SOURCES + 16 * i;
-}
-
-static inline uint32_t entry_find4(const struct entry *entry, uint32_t source)
-{
-	const struct element4 *element = elements4(entry);
-	if (entry->hash_bits == 0) {
-		/* fixed length, padded with copies of element 0: no branch */
-		uint32_t verdict = entry->other_set;
-		for (uint32_t i = 0; i < SMALL4_MAX; i++) {
-			uint32_t equal = -(uint32_t)(element[i].source == source);
-			verdict = (element[i].set & equal) | (verdict & ~equal);
-		}
-		return verdict;
-	}
-	uint32_t mask = (1u << entry->hash_bits) - 1;
-	uint32_t i = hash_source4(source) >> entry->hash_shift;
-	for (;;) {
-		if (element[i].set == 0)
-			return entry->other_set;
-		if (element[i].source == source)
-			return element[i].set;
-		i = (i + 1) & mask;
+	for (const struct bucket4 *bucket = start;; bucket++) {
+		for (uint32_t i = 0; i < BUCKET4_PAIRS; i++)
+			if (bucket->pairs[2 * i] == source)
+				return bucket->pairs[2 * i + 1];
+		if (!(bucket->other_set & BUCKET_OVERFLOW))
+			return bucket->other_set;
 	}
 }
 
-static inline uint32_t entry_find6(const struct entry *entry, const uint8_t *source)
+static inline uint32_t bucket_find6(const void *start, const uint8_t *source)
 {
-	const struct element6 *element = elements6(entry);
 	uint64_t a = load64(source), b = load64(source + 8);
-	if (entry->hash_bits == 0) {
-		uint32_t verdict = entry->other_set;
-		for (uint32_t i = 0; i < SMALL6_MAX; i++) {
-			const uint8_t *listed = short6_source(entry, i);
-			uint32_t equal = -(uint32_t)((load64(listed) == a) & (load64(listed + 8) == b));
-			verdict = (short6_sets(entry)[i] & equal) | (verdict & ~equal);
-		}
-		return verdict;
-	}
-	uint32_t mask = (1u << entry->hash_bits) - 1;
-	uint32_t i = hash_source6(source) >> entry->hash_shift;
-	for (;;) {
-		if (element[i].set == 0)
-			return entry->other_set;
-		if (load64(element[i].source) == a && load64(element[i].source + 8) == b)
-			return element[i].set;
-		i = (i + 1) & mask;
+	for (const struct bucket6 *bucket = start;; bucket++) {
+		for (uint32_t i = 0; i < BUCKET6_SOURCES; i++)
+			if (load64(bucket->sources[i]) == a && load64(bucket->sources[i] + 8) == b)
+				return bucket->sets[i];
+		if (!(bucket->other_set & BUCKET_OVERFLOW))
+			return bucket->other_set;
 	}
 }
 
@@ -335,13 +309,13 @@ typedef uint64_t (*index_find4_fn)(const struct group_index *, uint32_t, uint32_
 				   uint16_t *);
 typedef uint64_t (*index_find6_fn)(const struct group_index *, uint32_t, const uint8_t *, uint16_t,
 				   uint16_t *);
-typedef uint32_t (*entry_find4_fn)(const struct entry *, uint32_t);
-typedef uint32_t (*entry_find6_fn)(const struct entry *, const uint8_t *);
+typedef uint32_t (*bucket_find4_fn)(const void *, uint32_t);
+typedef uint32_t (*bucket_find6_fn)(const void *, const uint8_t *);
 
 static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 					     const struct mrx_table_key4 *keys, uint32_t count,
 					     uint32_t *results, index_find4_fn find,
-					     entry_find4_fn find_source)
+					     bucket_find4_fn find_source)
 {
 	const struct group_index *index = __atomic_load_n(&table->index4, __ATOMIC_ACQUIRE);
 	uint32_t shift = index->shift;
@@ -351,6 +325,7 @@ static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 		uint32_t *result = results + base;
 		uint32_t start[BULK_CHUNK];
 		const struct entry *entry[BULK_CHUNK];
+		const void *bucket[BULK_CHUNK];
 		uint32_t pending[BULK_CHUNK];
 		uint32_t pending_count = 0;
 
@@ -367,17 +342,14 @@ static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 			result[i] = payload_verdict_or_entry(payload, &entry[i]);
 			if (result[i] != UINT32_MAX)
 				continue;
-			rte_prefetch0(entry[i]);
-			if (hash_bits != 0) {
-				uint32_t probe = hash_source4(key[i].source) >> (32 - hash_bits);
-				rte_prefetch0(&elements4(entry[i])[probe]);
-			}
+			bucket[i] = bucket_of(entry[i], hash_source4(key[i].source), hash_bits);
+			rte_prefetch0(bucket[i]);
 			pending[pending_count++] = i;
 		}
 		/* stage 3: the source */
 		for (uint32_t p = 0; p < pending_count; p++) {
 			uint32_t i = pending[p];
-			result[i] = find_source(entry[i], key[i].source);
+			result[i] = find_source(bucket[i], key[i].source);
 		}
 	}
 }
@@ -385,7 +357,7 @@ static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 					     const struct mrx_table_key6 *keys, uint32_t count,
 					     uint32_t *results, index_find6_fn find,
-					     entry_find6_fn find_source)
+					     bucket_find6_fn find_source)
 {
 	const struct group_index *index = __atomic_load_n(&table->index6, __ATOMIC_ACQUIRE);
 	uint32_t shift = index->shift;
@@ -395,6 +367,7 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 		uint32_t *result = results + base;
 		uint32_t start[BULK_CHUNK];
 		const struct entry *entry[BULK_CHUNK];
+		const void *bucket[BULK_CHUNK];
 		uint32_t pending[BULK_CHUNK];
 		uint32_t pending_count = 0;
 
@@ -409,18 +382,13 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 			result[i] = payload_verdict_or_entry(payload, &entry[i]);
 			if (result[i] != UINT32_MAX)
 				continue;
-			rte_prefetch0(entry[i]);
-			if (hash_bits != 0) {
-				uint32_t probe = hash_source6(key[i].source) >> (32 - hash_bits);
-				rte_prefetch0(&elements6(entry[i])[probe]);
-			} else {
-				rte_prefetch0((const uint8_t *)entry[i] + 64);
-			}
+			bucket[i] = bucket_of(entry[i], hash_source6(key[i].source), hash_bits);
+			rte_prefetch0(bucket[i]);
 			pending[pending_count++] = i;
 		}
 		for (uint32_t p = 0; p < pending_count; p++) {
 			uint32_t i = pending[p];
-			result[i] = find_source(entry[i], key[i].source);
+			result[i] = find_source(bucket[i], key[i].source);
 		}
 	}
 }
@@ -467,17 +435,19 @@ TARGET_AVX512 static inline uint64_t index_find6_avx512(const struct group_index
 {
 	uint32_t mask = index->capacity - 1;
 	uint64_t a = load64(group), b = load64(group + 8);
-	const __m512i key_vector = _mm512_set_epi64(0, interface, (long long)b, (long long)a, 0,
-						    interface, (long long)b, (long long)a);
+	/* per slot: group (2 lanes), interface (low 16 bits of lane 2), payload */
+	const __m512i key_vector = _mm512_mask_set1_epi64(
+		_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)group)), 0x44, interface);
 	const __m512i key_mask = _mm512_set_epi64(0, 0xFFFF, -1, -1, 0, 0xFFFF, -1, -1);
 	uint32_t line = start;
 	for (;;) {
 		const struct slot6 *slot = slot6_at(index, line);
 		__m512i v = _mm512_load_si512((const void *)slot);
-		__mmask8 equal = _mm512_mask_cmpeq_epi64_mask(0x77, _mm512_and_si512(v, key_mask), key_vector);
-		uint32_t which = (equal & 0x7) == 0x7 ? 0 : (equal & 0x70) == 0x70 ? 1 : 2;
-		if (likely(which < 2)) {
-			const struct slot6 *candidate = &slot[which];
+		uint32_t equal =
+			_mm512_mask_cmpeq_epi64_mask(0x77, _mm512_and_si512(v, key_mask), key_vector);
+		uint32_t hit = equal & (equal >> 1) & (equal >> 2) & 0x11; /* bit 0: slot 0, bit 4: slot 1 */
+		if (likely(hit != 0)) {
+			const struct slot6 *candidate = &slot[__builtin_ctz(hit) >> 2];
 			uint64_t payload = payload_load(&candidate->payload);
 			if (payload > SLOT_TOMBSTONE && load64(candidate->group) == a &&
 			    load64(candidate->group + 8) == b && candidate->interface == interface) {
@@ -492,53 +462,58 @@ TARGET_AVX512 static inline uint64_t index_find6_avx512(const struct group_index
 	}
 }
 
-/* Short lists: the line holding them is compared at once; the verdict is
- * picked by index without a branch (32-bit word 0 of an entry is other_set). */
-TARGET_AVX512 static inline uint32_t entry_find4_avx512(const struct entry *entry, uint32_t source)
+/* A bucket compared at once; the verdict is picked by index without a
+ * branch (word 15 is "any other source"); only an overflowed bucket loops. */
+TARGET_AVX512 static inline uint32_t bucket_find4_avx512(const void *start, uint32_t source)
 {
-	if (unlikely(entry->hash_bits != 0))
-		return entry_find4(entry, source);
-	__m512i line = _mm512_load_si512((const void *)entry);
-	/* 32-bit words 4, 6, ..., 14 are the six sources; 5, 7, ..., 15 their sets */
-	__mmask16 hit = _mm512_mask_cmpeq_epi32_mask(0x5550, line, _mm512_set1_epi32((int)source));
-	uint32_t word = hit != 0 ? (uint32_t)__builtin_ctz(hit) + 1 : 0;
-	return ((const uint32_t *)entry)[word];
+	const __m512i wanted = _mm512_set1_epi32((int)source);
+	for (const uint32_t *bucket = start;; bucket += 16) {
+		__m512i line = _mm512_load_si512((const void *)bucket);
+		/* words 0, 2, ..., 12 are the sources; the next word is each one's set */
+		__mmask16 hit = _mm512_mask_cmpeq_epi32_mask(0x1555, line, wanted);
+		/* bit 14 stands for "no source matched": word 15 */
+		uint32_t word = (uint32_t)__builtin_ctz((uint32_t)hit | 0x4000u) + 1;
+		uint32_t verdict = bucket[word];
+		if (likely(!(verdict & BUCKET_OVERFLOW)))
+			return verdict;
+	}
 }
 
-TARGET_AVX512 static inline uint32_t entry_find6_avx512(const struct entry *entry,
-							  const uint8_t *source)
+TARGET_AVX512 static inline uint32_t bucket_find6_avx512(const void *start, const uint8_t *source)
 {
-	if (unlikely(entry->hash_bits != 0))
-		return entry_find6(entry, source);
-	__m512i listed = _mm512_load_si512((const void *)short6_source(entry, 0));
-	__m512i wanted = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)source));
-	uint32_t equal = _mm512_cmpeq_epi64_mask(listed, wanted);
-	uint32_t both = equal & (equal >> 1) & 0x55; /* both halves of a source */
-	uint32_t word = both != 0 ? 4 + ((uint32_t)__builtin_ctz(both) >> 1) : 0;
-	return ((const uint32_t *)entry)[word];
+	const __m512i wanted = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)source));
+	for (const uint32_t *bucket = start;; bucket += 16) {
+		__m512i line = _mm512_load_si512((const void *)bucket);
+		uint32_t equal = _mm512_mask_cmpeq_epi64_mask(0x3F, line, wanted);
+		uint32_t both = equal & (equal >> 1) & 0x15; /* both halves of source 0, 1, 2 */
+		/* bit 6 stands for "no source matched": word 12 + 3 */
+		uint32_t word = 12 + ((uint32_t)__builtin_ctz(both | 0x40u) >> 1);
+		uint32_t verdict = bucket[word];
+		if (likely(!(verdict & BUCKET_OVERFLOW)))
+			return verdict;
+	}
 }
 
 TARGET_AVX512 static void lookup4_bulk_avx512(const struct mrx_table *table,
 					      const struct mrx_table_key4 *keys, uint32_t count,
 					      uint32_t *results)
 {
-	lookup4_bulk(table, keys, count, results, index_find4_avx512, entry_find4_avx512);
+	lookup4_bulk(table, keys, count, results, index_find4_avx512, bucket_find4_avx512);
 }
 
 TARGET_AVX512 static void lookup6_bulk_avx512(const struct mrx_table *table,
 					      const struct mrx_table_key6 *keys, uint32_t count,
 					      uint32_t *results)
 {
-	lookup6_bulk(table, keys, count, results, index_find6_avx512, entry_find6_avx512);
+	lookup6_bulk(table, keys, count, results, index_find6_avx512, bucket_find6_avx512);
 }
 
+/* Read when a table is created: MRX_TABLE_NO_AVX512 set in the environment
+ * makes that table use the scalar scans (tests and benchmarks compare both). */
 static bool use_avx512(void)
 {
-	static int cached = -1;
-	if (cached < 0)
-		cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-			 __builtin_cpu_supports("avx512vl") && getenv("MRX_TABLE_NO_AVX512") == NULL;
-	return cached;
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl") && getenv("MRX_TABLE_NO_AVX512") == NULL;
 }
 
 void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_table_key4 *keys,
@@ -547,7 +522,7 @@ void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_tabl
 	if (table->avx512)
 		lookup4_bulk_avx512(table, keys, count, results);
 	else
-		lookup4_bulk(table, keys, count, results, index_find4, entry_find4);
+		lookup4_bulk(table, keys, count, results, index_find4, bucket_find4);
 }
 
 void mrx_table_lookup6_bulk(const struct mrx_table *table, const struct mrx_table_key6 *keys,
@@ -556,7 +531,7 @@ void mrx_table_lookup6_bulk(const struct mrx_table *table, const struct mrx_tabl
 	if (table->avx512)
 		lookup6_bulk_avx512(table, keys, count, results);
 	else
-		lookup6_bulk(table, keys, count, results, index_find6, entry_find6);
+		lookup6_bulk(table, keys, count, results, index_find6, bucket_find6);
 }
 
 uint32_t mrx_table_lookup4(const struct mrx_table *table, const struct mrx_table_key4 *key)
@@ -567,7 +542,9 @@ uint32_t mrx_table_lookup4(const struct mrx_table *table, const struct mrx_table
 	const struct entry *entry = NULL;
 	uint64_t payload = index_find4(index, start, key->group, key->interface, &hash_bits);
 	uint32_t verdict = payload_verdict_or_entry(payload, &entry);
-	return verdict != UINT32_MAX ? verdict : entry_find4(entry, key->source);
+	return verdict != UINT32_MAX
+		       ? verdict
+		       : bucket_find4(bucket_of(entry, hash_source4(key->source), hash_bits), key->source);
 }
 
 uint32_t mrx_table_lookup6(const struct mrx_table *table, const struct mrx_table_key6 *key)
@@ -578,7 +555,9 @@ uint32_t mrx_table_lookup6(const struct mrx_table *table, const struct mrx_table
 	const struct entry *entry = NULL;
 	uint64_t payload = index_find6(index, start, key->group, key->interface, &hash_bits);
 	uint32_t verdict = payload_verdict_or_entry(payload, &entry);
-	return verdict != UINT32_MAX ? verdict : entry_find6(entry, key->source);
+	return verdict != UINT32_MAX
+		       ? verdict
+		       : bucket_find6(bucket_of(entry, hash_source6(key->source), hash_bits), key->source);
 }
 
 const struct mrx_table_socket_set *mrx_table_socket_set(const struct mrx_table *table,
@@ -610,6 +589,8 @@ static int set_storage_grow(struct mrx_table *table)
 {
 	uint32_t old_capacity = table->set_capacity;
 	uint32_t capacity = old_capacity * 2;
+	if (capacity > BUCKET_OVERFLOW) /* set ids stay below bit 31 (the overflow flag) */
+		return -ENOMEM;
 	struct set_directory *old = table->directory;
 	struct set_directory *directory = rte_zmalloc_socket(
 		NULL, sizeof(*directory) + sizeof(directory->sets[0]) * capacity, 64, table->socket_id);
@@ -720,17 +701,24 @@ static void set_release(struct mrx_table *table, uint32_t id)
 
 /* ---------- writer: deferred freeing ---------- */
 
+/* Every place of every bucket holds one reference (copies included), the
+ * "other" verdict one for the whole entry. */
 static void entry_release(struct mrx_table *table, struct entry *entry)
 {
-	set_release(table, entry->other_set);
-	for (uint32_t i = 0; i < entry->element_count; i++) {
-		uint32_t set = !entry->is_ipv6	    ? elements4(entry)[i].set
-			       : entry->hash_bits ? elements6(entry)[i].set
-						  : short6_sets(entry)[i];
-		if (set != 0)
-			set_release(table, set);
+	const struct entry_header *header = entry_header_of(entry);
+	set_release(table, header->other_set);
+	for (uint32_t b = 0; b < header->bucket_total; b++) {
+		if (header->is_ipv6) {
+			const struct bucket6 *bucket = (const struct bucket6 *)entry + b;
+			for (uint32_t i = 0; i < BUCKET6_SOURCES; i++)
+				set_release(table, bucket->sets[i]);
+		} else {
+			const struct bucket4 *bucket = (const struct bucket4 *)entry + b;
+			for (uint32_t i = 0; i < BUCKET4_PAIRS; i++)
+				set_release(table, bucket->pairs[2 * i + 1]);
+		}
 	}
-	free(entry);
+	free((void *)(uintptr_t)header);
 }
 
 static void deferred_free(void *context, void *element, unsigned int n)
@@ -1004,7 +992,8 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 	int rc = -ENOMEM;
 	const struct mrx_table_socket_filter **active = NULL;
 	struct mrx_addr *sources = NULL;
-	uint32_t *sockets = NULL, *listed_verdicts = NULL;
+	uint32_t *sockets = NULL, *listed_verdicts = NULL, *fill = NULL, *place = NULL;
+	bool *overflow = NULL;
 	uint32_t active_count = 0, total_sources = 0, other_set = MRX_TABLE_SOURCE_REJECTED;
 	bool other_acquired = false;
 
@@ -1092,60 +1081,68 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 		goto out;
 	}
 
-	/* the entry: a padded short list, or an open hash at most half full */
-	uint32_t small_max = ipv4 ? SMALL4_MAX : SMALL6_MAX;
-	uint32_t hash_bits = 0, elements = small_max;
-	if (stored > small_max) {
-		hash_bits = 1;
-		while ((1u << hash_bits) < stored * 2)
+	/* the buckets: one when the list fits, else 2^hash_bits about half
+	 * full; a full bucket spills into the next (overflow buckets at the end) */
+	uint32_t per_bucket = ipv4 ? BUCKET4_PAIRS : BUCKET6_SOURCES;
+	uint32_t hash_bits = 0;
+	if (stored > per_bucket)
+		while ((1u << hash_bits) * per_bucket < stored * 2)
 			hash_bits++;
-		elements = 1u << hash_bits;
-	}
-	size_t element_size = ipv4 ? sizeof(struct element4) : sizeof(struct element6);
-	size_t size = RTE_ALIGN_CEIL(sizeof(struct entry) + element_size * elements, 64);
-	if (!ipv4 && hash_bits == 0)
-		size = sizeof(struct entry) + SHORT6_SOURCES + 16 * SMALL6_MAX;
-	struct entry *entry = aligned_alloc(64, size);
-	if (entry == NULL)
+	uint32_t hashed = 1u << hash_bits, total = hashed;
+	fill = calloc(hashed + stored, sizeof(uint32_t));
+	overflow = calloc(hashed + stored, sizeof(bool));
+	place = malloc(sizeof(uint32_t) * stored);
+	if (fill == NULL || overflow == NULL || place == NULL)
 		goto release_listed;
-	memset(entry, 0, size);
-	entry->other_set = other_set;
-	entry->hash_bits = (uint16_t)hash_bits;
-	entry->hash_shift = 32 - hash_bits;
-	entry->is_ipv6 = !ipv4;
-	entry->element_count = elements;
 	for (uint32_t s = 0; s < stored; s++) {
-		uint32_t slot = s;
-		if (hash_bits != 0) {
-			slot = hash_source_any(ipv4, &sources[s]) >> entry->hash_shift;
-			while ((ipv4 ? elements4(entry)[slot].set : elements6(entry)[slot].set) != 0)
-				slot = (slot + 1) & (elements - 1);
-		}
-		if (ipv4) {
-			struct element4 *e = (struct element4 *)entry->elements + slot;
-			memcpy(&e->source, sources[s].bytes + 12, 4);
-			e->set = listed_verdicts[s];
-		} else if (hash_bits != 0) {
-			struct element6 *e = (struct element6 *)entry->elements + slot;
-			memcpy(e->source, sources[s].bytes, 16);
-			e->set = listed_verdicts[s];
-		} else {
-			memcpy(entry->elements + SHORT6_SOURCES + 16 * slot, sources[s].bytes, 16);
-			((uint32_t *)entry->elements)[slot] = listed_verdicts[s];
-		}
+		uint32_t b = (uint32_t)(((uint64_t)hash_source_any(ipv4, &sources[s]) << hash_bits) >> 32);
+		while (fill[b] == per_bucket)
+			overflow[b++] = true;
+		place[s] = b * per_bucket + fill[b]++;
+		total = RTE_MAX(total, b + 1);
 	}
-	if (hash_bits == 0) { /* pad with copies of element 0, taking references */
-		for (uint32_t s = stored; s < elements; s++) {
-			if (ipv4) {
-				((struct element4 *)entry->elements)[s] = elements4(entry)[0];
-			} else {
-				memcpy(entry->elements + SHORT6_SOURCES + 16 * s,
-				       entry->elements + SHORT6_SOURCES, 16);
-				((uint32_t *)entry->elements)[s] = listed_verdicts[0];
-			}
+	struct entry_header *header = aligned_alloc(64, 64 + (size_t)total * 64);
+	if (header == NULL)
+		goto release_listed;
+	memset(header, 0, 64 + (size_t)total * 64);
+	header->bucket_total = total;
+	header->other_set = other_set;
+	header->is_ipv6 = !ipv4;
+	struct entry *entry = (struct entry *)((uint8_t *)header + 64);
+	uint32_t *owner = malloc(sizeof(uint32_t) * total * per_bucket);
+	if (owner == NULL) {
+		free(header);
+		goto release_listed;
+	}
+	memset(owner, 0xff, sizeof(uint32_t) * total * per_bucket);
+	for (uint32_t s = 0; s < stored; s++)
+		owner[place[s]] = s;
+	/* every empty place gets a copy of pair 0 (and a reference) */
+	for (uint32_t p = 0; p < total * per_bucket; p++) {
+		uint32_t s = owner[p];
+		if (s == UINT32_MAX) {
+			s = 0;
 			if (listed_verdicts[0] >= MRX_TABLE_FIRST_SET)
 				table->set_references[listed_verdicts[0]]++;
 		}
+		uint32_t b = p / per_bucket, i = p % per_bucket;
+		if (ipv4) {
+			struct bucket4 *bucket = (struct bucket4 *)entry + b;
+			memcpy(&bucket->pairs[2 * i], sources[s].bytes + 12, 4);
+			bucket->pairs[2 * i + 1] = listed_verdicts[s];
+		} else {
+			struct bucket6 *bucket = (struct bucket6 *)entry + b;
+			memcpy(bucket->sources[i], sources[s].bytes, 16);
+			bucket->sets[i] = listed_verdicts[s];
+		}
+	}
+	free(owner);
+	for (uint32_t b = 0; b < total; b++) {
+		uint32_t word = other_set | (overflow[b] ? BUCKET_OVERFLOW : 0);
+		if (ipv4)
+			((struct bucket4 *)entry + b)->other_set = word;
+		else
+			((struct bucket6 *)entry + b)->other_set = word;
 	}
 	out->entry = entry;
 	out->payload = (uint64_t)(uintptr_t)entry;
@@ -1164,6 +1161,9 @@ out:
 	free(sockets);
 	free(sources);
 	free(listed_verdicts);
+	free(fill);
+	free(overflow);
+	free(place);
 	return rc;
 }
 

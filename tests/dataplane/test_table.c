@@ -318,9 +318,6 @@ static void check_all_agree(const struct mrx_workload_params *params, const char
 {
 	struct mrx_workload *w = NULL;
 	assert_int_equal(mrx_workload_create(params, &w), 0);
-	struct mrx_table *table = make_table(name, params->groups, NULL);
-	assert_int_equal(mrx_workload_fill_table(w, table), 0);
-	assert_int_equal(mrx_table_group_count(table), params->groups);
 	uint32_t n = params->traffic_count;
 	uint32_t *results = calloc(n, sizeof(uint32_t));
 	struct mrx_verdict *baseline_results = calloc(n, sizeof(*baseline_results));
@@ -329,20 +326,32 @@ static void check_all_agree(const struct mrx_workload_params *params, const char
 	/* every kind of key occurs */
 	assert_true(w->counts[0] > 0);
 	assert_true(w->counts[1] > 0);
-	if (params->ipv6)
-		mrx_table_lookup6_bulk(table, w->keys6, n, results);
-	else
-		mrx_table_lookup4_bulk(table, w->keys4, n, results);
-	for (uint32_t i = 0; i < n; i++) {
-		struct mrx_verdict v;
-		assert_true(mrx_verdict_from_table(table, results[i], &v));
-		uint32_t single = params->ipv6 ? mrx_table_lookup6(table, &w->keys6[i])
-					       : mrx_table_lookup4(table, &w->keys4[i]);
-		assert_int_equal(single, results[i]);
-		if (v.group_found != w->expected[i].group_found || v.sockets != w->expected[i].sockets)
-			fail_msg("%s: table key %u: found %d mask %#llx, expected %d %#llx", name, i,
-				 v.group_found, (unsigned long long)v.sockets, w->expected[i].group_found,
-				 (unsigned long long)w->expected[i].sockets);
+	/* the table twice: vector scans (when the CPU has AVX-512) and scalar scans */
+	for (int scalar = 0; scalar <= 1; scalar++) {
+		if (scalar)
+			setenv("MRX_TABLE_NO_AVX512", "1", 1);
+		struct mrx_table *table = make_table(name, params->groups, NULL);
+		unsetenv("MRX_TABLE_NO_AVX512");
+		assert_int_equal(mrx_workload_fill_table(w, table), 0);
+		assert_int_equal(mrx_table_group_count(table), params->groups);
+		if (params->ipv6)
+			mrx_table_lookup6_bulk(table, w->keys6, n, results);
+		else
+			mrx_table_lookup4_bulk(table, w->keys4, n, results);
+		for (uint32_t i = 0; i < n; i++) {
+			struct mrx_verdict v;
+			assert_true(mrx_verdict_from_table(table, results[i], &v));
+			uint32_t single = params->ipv6 ? mrx_table_lookup6(table, &w->keys6[i])
+						       : mrx_table_lookup4(table, &w->keys4[i]);
+			assert_int_equal(single, results[i]);
+			if (v.group_found != w->expected[i].group_found ||
+			    v.sockets != w->expected[i].sockets)
+				fail_msg("%s%s: table key %u: found %d mask %#llx, expected %d %#llx", name,
+					 scalar ? " (scalar)" : "", i, v.group_found,
+					 (unsigned long long)v.sockets, w->expected[i].group_found,
+					 (unsigned long long)w->expected[i].sockets);
+		}
+		mrx_table_free(table);
 	}
 	for (int kind = MRX_BASELINE_GROUP_SCAN; kind <= MRX_BASELINE_KERNEL_WALK; kind++) {
 		char bname[48];
@@ -367,7 +376,6 @@ static void check_all_agree(const struct mrx_workload_params *params, const char
 	}
 	free(results);
 	free(baseline_results);
-	mrx_table_free(table);
 	mrx_workload_free(w);
 }
 
@@ -380,6 +388,7 @@ static void test_randomized_all_implementations_agree(void **state)
 	} cases[] = {
 		{ 16, 0, 1, 0 }, { 1000, 4, 1, 0.99 }, { 3000, 4, 1, 0 }, { 200, 64, 1, 0.99 },
 		{ 1, 4, 8, 0 }, { 1, 4, 64, 0 }, { 50, 16, 8, 0.99 }, { 500, 7, 3, 0 }, { 40, 3, 64, 0 },
+		{ 4, 300, 2, 0 }, /* many sources: overflowing buckets */
 	};
 	uint64_t seed = 1;
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
