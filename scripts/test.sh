@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the whole test suite: the normal build, then the same suite built with
-# AddressSanitizer and UndefinedBehaviorSanitizer. Ends with one line
+# AddressSanitizer and UndefinedBehaviorSanitizer, then the fuzz targets'
+# short runs (scripts/fuzz.sh). Ends with one line
 # "tests: N passed, N failed" counting every cmocka case and every script test.
-#   scripts/test.sh               both builds
+#   scripts/test.sh               both builds and the fuzz runs
 #   scripts/test.sh --quick       normal build only
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,10 @@ if [ $quick -eq 0 ]; then
   run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled \
     -Dnetwork_tests=false
   suites+=(build-sanitize)
+  # libFuzzer targets built with clang in build-fuzz, each run 60 s from its
+  # committed seeds as one meson test (scripts/fuzz.sh; a crash fails it).
+  scripts/fuzz.sh --no-count
+  suites+=(build-fuzz)
 fi
 
 /usr/bin/python3 scripts/count_tests.py "${suites[@]}"
