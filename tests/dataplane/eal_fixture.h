@@ -26,7 +26,8 @@
 
 struct fixture {
 	char prefix[64];
-	struct rte_ring *rx_ring; /* we enqueue, the port receives */
+	struct rte_ring *rx_ring; /* we enqueue, the port receives (queue 0) */
+	struct rte_ring *rx_ring2; /* queue 1, when the port has two */
 	struct rte_ring *tx_ring; /* the port sends, we dequeue */
 	uint16_t port_id;
 };
@@ -38,13 +39,16 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 	return remove(path);
 }
 
-/* EAL on lcores 0 (main) and 1 (receive). Returns 0 or -1. */
-static int fixture_eal_init(const char *name)
+/* EAL with the given lcore map, a port with rx_queues (1 or 2) RX rings.
+ * Returns 0 or -1. */
+static inline int fixture_eal_init_with(const char *name, const char *lcores, unsigned rx_queues)
 {
 	snprintf(fixture.prefix, sizeof(fixture.prefix), "mrx_%s_%d", name, (int)getpid());
 	char prefix_arg[96];
 	snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", fixture.prefix);
-	char *argv[] = {(char *)name, "--no-huge", "-m", "256", "--no-pci", "-l", "0,1",
+	char lcores_arg[64];
+	snprintf(lcores_arg, sizeof(lcores_arg), "--lcores=%s", lcores);
+	char *argv[] = {(char *)name, "--no-huge", "-m", "256", "--no-pci", lcores_arg,
 			prefix_arg, "--log-level=lib.eal:error", "--no-telemetry", NULL};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 	if (mcastrx_init(argc, argv) < 0)
@@ -56,14 +60,27 @@ static int fixture_eal_init(const char *name)
 	fixture.tx_ring = rte_ring_create(ring_name, 4096, SOCKET_ID_ANY, 0);
 	if (fixture.rx_ring == NULL || fixture.tx_ring == NULL)
 		return -1;
-	int port = rte_eth_from_rings(name, &fixture.rx_ring, 1, &fixture.tx_ring, 1, SOCKET_ID_ANY);
+	struct rte_ring *rx[2] = {fixture.rx_ring, NULL};
+	if (rx_queues == 2) {
+		snprintf(ring_name, sizeof(ring_name), "%s_rx2", name);
+		fixture.rx_ring2 = rx[1] = rte_ring_create(ring_name, 4096, SOCKET_ID_ANY, 0);
+		if (fixture.rx_ring2 == NULL)
+			return -1;
+	}
+	int port = rte_eth_from_rings(name, rx, rx_queues, &fixture.tx_ring, 1, SOCKET_ID_ANY);
 	if (port < 0)
 		return -1;
 	fixture.port_id = (uint16_t)port;
 	return 0;
 }
 
-static void fixture_settings(struct mcastrx_settings *settings)
+/* EAL on lcores 0 (main) and 1 (receive), one RX queue. */
+static inline int fixture_eal_init(const char *name)
+{
+	return fixture_eal_init_with(name, "0@0,1@1", 1);
+}
+
+static inline void fixture_settings(struct mcastrx_settings *settings)
 {
 	mcastrx_settings_init(settings);
 	settings->port_count = 1;
@@ -78,7 +95,7 @@ static void fixture_settings(struct mcastrx_settings *settings)
 	settings->lcores[0] = 1;
 }
 
-static void fixture_cleanup(void)
+static inline void fixture_cleanup(void)
 {
 	mcastrx_stop();
 	if (fixture.tx_ring != NULL) {
@@ -93,8 +110,8 @@ static void fixture_cleanup(void)
 	nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Put one frame on the port's RX ring (an mbuf of the library's pool). */
-static int fixture_inject(const uint8_t *frame, uint16_t length)
+/* Put one frame on an RX ring (an mbuf of the library's pool). */
+static inline int fixture_inject_ring(struct rte_ring *ring, const uint8_t *frame, uint16_t length)
 {
 	struct rte_mbuf *mbuf = rte_pktmbuf_alloc(mrx_dataplane.pool);
 	if (mbuf == NULL)
@@ -105,14 +122,20 @@ static int fixture_inject(const uint8_t *frame, uint16_t length)
 		return -1;
 	}
 	memcpy(data, frame, length);
-	if (rte_ring_enqueue(fixture.rx_ring, mbuf) != 0) {
+	if (rte_ring_enqueue(ring, mbuf) != 0) {
 		rte_pktmbuf_free(mbuf);
 		return -1;
 	}
 	return 0;
 }
 
-static uint64_t fixture_total(enum mcastrx_lcore_counter counter)
+/* Put one frame on the port's first RX ring. */
+static inline int fixture_inject(const uint8_t *frame, uint16_t length)
+{
+	return fixture_inject_ring(fixture.rx_ring, frame, length);
+}
+
+static inline uint64_t fixture_total(enum mcastrx_lcore_counter counter)
 {
 	struct mcastrx_lcore_stats stats;
 	if (mcastrx_total_stats(&stats) != 0)
@@ -120,24 +143,25 @@ static uint64_t fixture_total(enum mcastrx_lcore_counter counter)
 	return stats.counters[counter];
 }
 
-static void fixture_totals(struct mcastrx_lcore_stats *stats)
+static inline void fixture_totals(struct mcastrx_lcore_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	mcastrx_total_stats(stats);
 }
 
-static void sleep_ms(unsigned ms)
+static inline void sleep_ms(unsigned ms)
 {
 	struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 	nanosleep(&pause, NULL);
 }
 
 /* Wait until the receive lcore has taken `total` frames in all (5 s at most). */
-static int fixture_wait_received(uint64_t total)
+static inline int fixture_wait_received(uint64_t total)
 {
 	for (unsigned i = 0; i < 5000; i++) {
 		if (fixture_total(MCASTRX_LCORE_RX_PACKETS) >= total &&
-		    rte_ring_count(fixture.rx_ring) == 0)
+		    rte_ring_count(fixture.rx_ring) == 0 &&
+		    (fixture.rx_ring2 == NULL || rte_ring_count(fixture.rx_ring2) == 0))
 			return 0;
 		sleep_ms(1);
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * RCU under load: a sender thread feeds the net_ring port continuously
- * while the test thread changes one socket's filter on every step and
+ * RCU under load: a sender thread feeds the two RX queues of a net_ring
+ * port continuously, two receive lcores (sharing one CPU: the machine has
+ * two) poll them and deliver to the same socket rings, while the test thread changes one socket's filter on every step and
  * opens, joins and closes a second socket over and over.
  *
  * The check: every lookup records the table publications completed before
@@ -74,7 +75,8 @@ static void *sender_main(void *argument)
 		memcpy(frame, frames[s], lengths[s]);
 		/* payload: the source index */
 		frame[42] = (uint8_t)s;
-		if (rte_ring_count(fixture.rx_ring) > 2048 || fixture_inject(frame, lengths[s]) != 0) {
+		struct rte_ring *ring = (sequence / 7) % 2 ? fixture.rx_ring2 : fixture.rx_ring;
+		if (rte_ring_count(ring) > 2048 || fixture_inject_ring(ring, frame, lengths[s]) != 0) {
 			sleep_ms(1);
 			continue;
 		}
@@ -209,6 +211,14 @@ static void test_filters_change_under_traffic(void **state)
 
 	struct mcastrx_lcore_stats totals;
 	fixture_totals(&totals);
+	/* Both lcores received. */
+	assert_int_equal(mcastrx_lcore_count(), 2);
+	for (unsigned l = 0; l < 2; l++) {
+		struct mcastrx_lcore_stats one;
+		assert_int_equal(mcastrx_lcore_stats(l, &one), 0);
+		assert_int_equal(one.queue_count, 1);
+		assert_true(one.counters[MCASTRX_LCORE_DELIVERIES] > 100);
+	}
 	print_message("# %u filter versions, %u socket churns, %lu packets sent, %lu checked, "
 		      "%lu rejected by the filter, %lu to churned sockets\n",
 		      version, churns, (unsigned long)sent, (unsigned long)checked,
@@ -227,10 +237,14 @@ static void test_filters_change_under_traffic(void **state)
 
 static int group_setup(void **state)
 {
-	if (fixture_eal_init("rcu") != 0)
+	/* lcores 1 and 2 both on CPU 1 */
+	if (fixture_eal_init_with("rcu", "0@0,1@1,2@1", 2) != 0)
 		return -1;
 	struct mcastrx_settings settings;
 	fixture_settings(&settings);
+	settings.ports[0].rx_queues = 2;
+	settings.lcore_count = 2;
+	settings.lcores[1] = 2;
 	settings.engine.enforce_ssm_range = true;
 	return mcastrx_start(&settings) == 0 ? 0 : -1;
 }
