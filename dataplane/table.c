@@ -53,7 +53,7 @@
 struct slot4 {
 	uint32_t group;
 	uint16_t interface;
-	uint16_t hash_bits; /* entry's source hash size in bits; 0: short list or direct */
+	uint16_t hash_bits; /* unused by readers (the payload carries it) */
 	uint64_t payload;
 };
 
@@ -80,7 +80,7 @@ struct group_index {
  * is the "any other source" verdict, with bit 31 set when sources that hash
  * here overflowed into the next bucket. Empty places are copies of a real
  * pair, so a bucket is compared whole, without a branch. The writer's
- * bookkeeping sits in the line before bucket 0. */
+ * bookkeeping sits in the 128 bytes before bucket 0. */
 struct bucket4 {
 	uint32_t pairs[14]; /* source, set, source, set, ... */
 	uint32_t unused;
@@ -103,7 +103,7 @@ struct entry_header {
 	uint32_t bucket_total; /* hashed buckets plus overflow buckets at the end */
 	uint32_t other_set;
 	uint8_t is_ipv6;
-	uint8_t unused[55];
+	uint8_t unused[119]; /* 128 bytes: bucket 0 is 128-aligned */
 };
 
 struct set_directory {
@@ -207,7 +207,7 @@ static inline uint64_t payload_load(const uint64_t *payload)
  * line is random, a loop exit there mispredicts half the time); the next
  * line is read only when this one is full of other keys. */
 static inline uint64_t index_find4(const struct group_index *index, uint32_t start, uint32_t group,
-				   uint16_t interface, uint16_t *hash_bits)
+				   uint16_t interface)
 {
 	uint32_t mask = index->capacity - 1;
 	uint64_t key = group | ((uint64_t)interface << 32);
@@ -215,7 +215,6 @@ static inline uint64_t index_find4(const struct group_index *index, uint32_t sta
 	for (;;) {
 		const struct slot4 *slot = slot4_at(index, line);
 		uint64_t found = SLOT_EMPTY;
-		uint64_t found_word = 0;
 		bool empty = false;
 		for (uint32_t j = 0; j < 4; j++) {
 			uint64_t payload = payload_load(&slot[j].payload);
@@ -223,19 +222,16 @@ static inline uint64_t index_find4(const struct group_index *index, uint32_t sta
 			memcpy(&word, &slot[j], sizeof(word)); /* group, interface, hash_bits */
 			bool hit = ((word & UINT64_C(0xFFFFFFFFFFFF)) == key) & (payload > SLOT_TOMBSTONE);
 			found = hit ? payload : found;
-			found_word = hit ? word : found_word;
 			empty |= payload == SLOT_EMPTY;
 		}
-		if (likely(found != SLOT_EMPTY || empty)) {
-			*hash_bits = (uint16_t)(found_word >> 48);
+		if (likely(found != SLOT_EMPTY || empty))
 			return found;
-		}
 		line = (line + 4) & mask;
 	}
 }
 
 static inline uint64_t index_find6(const struct group_index *index, uint32_t start,
-				   const uint8_t *group, uint16_t interface, uint16_t *hash_bits)
+				   const uint8_t *group, uint16_t interface)
 {
 	uint32_t mask = index->capacity - 1;
 	uint64_t a = load64(group), b = load64(group + 8);
@@ -243,27 +239,23 @@ static inline uint64_t index_find6(const struct group_index *index, uint32_t sta
 	for (;;) {
 		const struct slot6 *slot = slot6_at(index, line);
 		uint64_t found = SLOT_EMPTY;
-		uint16_t bits = 0;
 		bool empty = false;
 		for (uint32_t j = 0; j < 2; j++) {
 			uint64_t payload = payload_load(&slot[j].payload);
 			bool hit = (load64(slot[j].group) == a) & (load64(slot[j].group + 8) == b) &
 				   (slot[j].interface == interface) & (payload > SLOT_TOMBSTONE);
 			found = hit ? payload : found;
-			bits = hit ? slot[j].hash_bits : bits;
 			empty |= payload == SLOT_EMPTY;
 		}
-		if (likely(found != SLOT_EMPTY || empty)) {
-			*hash_bits = bits;
+		if (likely(found != SLOT_EMPTY || empty))
 			return found;
-		}
 		line = (line + 2) & mask;
 	}
 }
 
 static inline const struct entry_header *entry_header_of(const struct entry *entry)
 {
-	return (const struct entry_header *)((const uint8_t *)entry - 64);
+	return (const struct entry_header *)((const uint8_t *)entry - sizeof(struct entry_header));
 }
 
 /* The bucket a source starts at: hash scaled to 2^hash_bits buckets. */
@@ -295,20 +287,24 @@ static inline uint32_t bucket_find6(const void *start, const uint8_t *source)
 	}
 }
 
-static inline uint32_t payload_verdict_or_entry(uint64_t payload, const struct entry **entry)
+/* A payload is EMPTY, TOMBSTONE, DIRECT (tag 11, set id in the high half) or
+ * an entry: bucket 0's address (128-aligned) with the entry's hash size in
+ * bits 2-6, so a reader always pairs an entry with its own size. */
+#define PAYLOAD_ENTRY_MASK (~(uint64_t)127)
+static inline uint32_t payload_verdict_or_entry(uint64_t payload, const struct entry **entry,
+						uint16_t *hash_bits)
 {
 	if (payload == SLOT_EMPTY)
 		return MRX_TABLE_NO_GROUP;
 	if ((payload & 3u) == SLOT_DIRECT_TAG)
 		return (uint32_t)(payload >> 32);
-	*entry = (const struct entry *)(uintptr_t)payload;
+	*entry = (const struct entry *)(uintptr_t)(payload & PAYLOAD_ENTRY_MASK);
+	*hash_bits = (uint16_t)((payload >> 2) & 31u);
 	return UINT32_MAX;
 }
 
-typedef uint64_t (*index_find4_fn)(const struct group_index *, uint32_t, uint32_t, uint16_t,
-				   uint16_t *);
-typedef uint64_t (*index_find6_fn)(const struct group_index *, uint32_t, const uint8_t *, uint16_t,
-				   uint16_t *);
+typedef uint64_t (*index_find4_fn)(const struct group_index *, uint32_t, uint32_t, uint16_t);
+typedef uint64_t (*index_find6_fn)(const struct group_index *, uint32_t, const uint8_t *, uint16_t);
 typedef uint32_t (*bucket_find4_fn)(const void *, uint32_t);
 typedef uint32_t (*bucket_find6_fn)(const void *, const uint8_t *);
 
@@ -337,9 +333,8 @@ static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 		/* stage 2: find the slot; direct verdicts end here, else prefetch the entry */
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t hash_bits = 0;
-			uint64_t payload = find(index, start[i], key[i].group, key[i].interface,
-						&hash_bits);
-			result[i] = payload_verdict_or_entry(payload, &entry[i]);
+			uint64_t payload = find(index, start[i], key[i].group, key[i].interface);
+			result[i] = payload_verdict_or_entry(payload, &entry[i], &hash_bits);
 			if (result[i] != UINT32_MAX)
 				continue;
 			bucket[i] = bucket_of(entry[i], hash_source4(key[i].source), hash_bits);
@@ -377,9 +372,8 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t hash_bits = 0;
-			uint64_t payload = find(index, start[i], key[i].group, key[i].interface,
-						&hash_bits);
-			result[i] = payload_verdict_or_entry(payload, &entry[i]);
+			uint64_t payload = find(index, start[i], key[i].group, key[i].interface);
+			result[i] = payload_verdict_or_entry(payload, &entry[i], &hash_bits);
 			if (result[i] != UINT32_MAX)
 				continue;
 			bucket[i] = bucket_of(entry[i], hash_source6(key[i].source), hash_bits);
@@ -401,7 +395,7 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 
 TARGET_AVX512 static inline uint64_t index_find4_avx512(const struct group_index *index,
 							  uint32_t start, uint32_t group,
-							  uint16_t interface, uint16_t *hash_bits)
+							  uint16_t interface)
 {
 	uint32_t mask = index->capacity - 1;
 	uint64_t key = group | ((uint64_t)interface << 32);
@@ -417,10 +411,8 @@ TARGET_AVX512 static inline uint64_t index_find4_avx512(const struct group_index
 			uint64_t payload = payload_load(&candidate->payload);
 			uint64_t word;
 			memcpy(&word, candidate, sizeof(word));
-			if (payload > SLOT_TOMBSTONE && (word & UINT64_C(0xFFFFFFFFFFFF)) == key) {
-				*hash_bits = (uint16_t)(word >> 48);
+			if (payload > SLOT_TOMBSTONE && (word & UINT64_C(0xFFFFFFFFFFFF)) == key)
 				return payload;
-			}
 			return SLOT_EMPTY; /* a key is in one slot only: deleted or not yet there */
 		}
 		if (_mm512_mask_cmpeq_epi64_mask(0xAA, v, _mm512_setzero_si512()) != 0)
@@ -431,7 +423,7 @@ TARGET_AVX512 static inline uint64_t index_find4_avx512(const struct group_index
 
 TARGET_AVX512 static inline uint64_t index_find6_avx512(const struct group_index *index,
 							  uint32_t start, const uint8_t *group,
-							  uint16_t interface, uint16_t *hash_bits)
+							  uint16_t interface)
 {
 	uint32_t mask = index->capacity - 1;
 	uint64_t a = load64(group), b = load64(group + 8);
@@ -450,10 +442,8 @@ TARGET_AVX512 static inline uint64_t index_find6_avx512(const struct group_index
 			const struct slot6 *candidate = &slot[__builtin_ctz(hit) >> 2];
 			uint64_t payload = payload_load(&candidate->payload);
 			if (payload > SLOT_TOMBSTONE && load64(candidate->group) == a &&
-			    load64(candidate->group + 8) == b && candidate->interface == interface) {
-				*hash_bits = candidate->hash_bits;
+			    load64(candidate->group + 8) == b && candidate->interface == interface)
 				return payload;
-			}
 			return SLOT_EMPTY;
 		}
 		if (_mm512_mask_cmpeq_epi64_mask(0x88, v, _mm512_setzero_si512()) != 0)
@@ -540,8 +530,8 @@ uint32_t mrx_table_lookup4(const struct mrx_table *table, const struct mrx_table
 	uint32_t start = (uint32_t)(hash_group4(key->group, key->interface) >> index->shift) & ~3u;
 	uint16_t hash_bits = 0;
 	const struct entry *entry = NULL;
-	uint64_t payload = index_find4(index, start, key->group, key->interface, &hash_bits);
-	uint32_t verdict = payload_verdict_or_entry(payload, &entry);
+	uint64_t payload = index_find4(index, start, key->group, key->interface);
+	uint32_t verdict = payload_verdict_or_entry(payload, &entry, &hash_bits);
 	return verdict != UINT32_MAX
 		       ? verdict
 		       : bucket_find4(bucket_of(entry, hash_source4(key->source), hash_bits), key->source);
@@ -553,8 +543,8 @@ uint32_t mrx_table_lookup6(const struct mrx_table *table, const struct mrx_table
 	uint32_t start = (uint32_t)(hash_group6(key->group, key->interface) >> index->shift) & ~1u;
 	uint16_t hash_bits = 0;
 	const struct entry *entry = NULL;
-	uint64_t payload = index_find6(index, start, key->group, key->interface, &hash_bits);
-	uint32_t verdict = payload_verdict_or_entry(payload, &entry);
+	uint64_t payload = index_find6(index, start, key->group, key->interface);
+	uint32_t verdict = payload_verdict_or_entry(payload, &entry, &hash_bits);
 	return verdict != UINT32_MAX
 		       ? verdict
 		       : bucket_find6(bucket_of(entry, hash_source6(key->source), hash_bits), key->source);
@@ -1101,14 +1091,15 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 		place[s] = b * per_bucket + fill[b]++;
 		total = RTE_MAX(total, b + 1);
 	}
-	struct entry_header *header = aligned_alloc(64, 64 + (size_t)total * 64);
+	size_t entry_size = RTE_ALIGN_CEIL(sizeof(struct entry_header) + (size_t)total * 64, 128);
+	struct entry_header *header = aligned_alloc(128, entry_size);
 	if (header == NULL)
 		goto release_listed;
-	memset(header, 0, 64 + (size_t)total * 64);
+	memset(header, 0, entry_size);
 	header->bucket_total = total;
 	header->other_set = other_set;
 	header->is_ipv6 = !ipv4;
-	struct entry *entry = (struct entry *)((uint8_t *)header + 64);
+	struct entry *entry = (struct entry *)(header + 1);
 	uint32_t *owner = malloc(sizeof(uint32_t) * total * per_bucket);
 	if (owner == NULL) {
 		free(header);
@@ -1145,7 +1136,7 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 			((struct bucket6 *)entry + b)->other_set = word;
 	}
 	out->entry = entry;
-	out->payload = (uint64_t)(uintptr_t)entry;
+	out->payload = (uint64_t)(uintptr_t)entry | ((uint64_t)hash_bits << 2);
 	out->hash_bits = (uint16_t)hash_bits;
 	other_acquired = false;
 	rc = 0;
@@ -1220,10 +1211,6 @@ int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struc
 		(*published)->tombstones--;
 	}
 	uint64_t *payload = slot_payload(*published, i, &hash_bits);
-	/* hash_bits is only read after a payload that is an entry; a reader that
-	 * pairs the old entry with the new hash_bits would only prefetch the
-	 * wrong line, and entry_find reads the entry's own copy. */
-	*hash_bits = compiled.hash_bits;
 	__atomic_store_n(payload, compiled.payload, __ATOMIC_RELEASE);
 	if (!live) {
 		(*published)->used++;
@@ -1236,7 +1223,7 @@ defer_old:
 								   .set_id = (uint32_t)(old >> 32) });
 		else
 			mrx_table_defer(table, &(struct deferred){ .kind = DEFERRED_ENTRY,
-								   .pointer = (void *)(uintptr_t)old });
+								   .pointer = (void *)(uintptr_t)(old & PAYLOAD_ENTRY_MASK) });
 	}
 	return 0;
 }
@@ -1319,7 +1306,7 @@ static void index_release_all(struct mrx_table *table, struct group_index *index
 		if ((payload & 3u) == SLOT_DIRECT_TAG)
 			set_release(table, (uint32_t)(payload >> 32));
 		else
-			entry_release(table, (struct entry *)(uintptr_t)payload);
+			entry_release(table, (struct entry *)(uintptr_t)(payload & PAYLOAD_ENTRY_MASK));
 	}
 	rte_free(index);
 }

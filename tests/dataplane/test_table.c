@@ -408,7 +408,7 @@ static void test_randomized_all_implementations_agree(void **state)
 
 /* ---- RCU: a reader looks up while the writer replaces and deletes ---- */
 
-enum { RCU_KEYS = 48, RCU_LIVE_MAX = 32 };
+enum { RCU_KEYS = 48, RCU_LIVE_MAX = 32, RCU_B_SOURCES = 40 };
 
 struct rcu_shared {
 	struct mrx_table *table;
@@ -423,7 +423,7 @@ static struct mrx_addr rcu_group(int k) { return v4(239, 77, 0, (uint8_t)k); }
 static struct mrx_addr rcu_s1(void) { return v4(10, 7, 0, 1); }
 static struct mrx_addr rcu_s2(void) { return v4(10, 7, 0, 2); }
 
-/* Variant A: socket k INCLUDE {s1}. Variant B: socket k+100 EXCLUDE {s1}.
+/* Variant A: socket k INCLUDE {s1}. Variant B: socket k+100 EXCLUDE {s1, 39 more}.
  * So s1 -> {k} or rejected, s2 -> {k+100} or rejected, or no group. */
 static void *rcu_reader(void *arg)
 {
@@ -475,6 +475,10 @@ static void test_rcu_reader_sees_old_or_new(void **state)
 	pthread_t reader;
 	assert_int_equal(pthread_create(&reader, NULL, rcu_reader, &shared), 0);
 
+	struct mrx_addr b_sources[RCU_B_SOURCES];
+	b_sources[0] = rcu_s1(); /* 10.7.0.1, then 10.7.1.x: ascending */
+	for (int i = 1; i < RCU_B_SOURCES; i++)
+		b_sources[i] = v4(10, 7, 1, (uint8_t)i);
 	bool live[RCU_KEYS] = { false };
 	int live_count = 0;
 	uint64_t seed = 99;
@@ -498,9 +502,12 @@ static void test_rcu_reader_sees_old_or_new(void **state)
 		} else {
 			if (!live[k] && live_count == RCU_LIVE_MAX)
 				continue;
+			/* B lists many sources (several buckets), A one: a reader pairing
+			 * an entry with the other's size would read out of bounds */
 			struct mrx_table_socket_filter f = action == 1
 				? (struct mrx_table_socket_filter){ (uint32_t)k, MRX_MODE_INCLUDE, 1, &s1 }
-				: (struct mrx_table_socket_filter){ (uint32_t)k + 100, MRX_MODE_EXCLUDE, 1, &s1 };
+				: (struct mrx_table_socket_filter){ (uint32_t)k + 100, MRX_MODE_EXCLUDE,
+								    RCU_B_SOURCES, b_sources };
 			rc = mrx_table_set_group(shared.table, 0, &g, &f, 1);
 			live_count += !live[k];
 			live[k] = true;
