@@ -756,6 +756,54 @@ static void test_restart_two_ports_control_thread(void **state)
 	drain_tx();
 }
 
+/* Bad settings: a clear error, nothing left started (a failure after the
+ * engine and table exist is unwound too), and a good start works after. */
+static void test_bad_settings(void **state)
+{
+	assert_false(mcastrx_running());
+	assert_int_equal(mcastrx_start(NULL), -EINVAL);
+	struct mcastrx_settings settings;
+	int results[9];
+	fixture_settings(&settings);
+	settings.port_count = 0;
+	results[0] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.ports[0].port_id = 200; /* no such port */
+	results[1] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.port_count = 2;
+	settings.ports[1] = settings.ports[0]; /* the same port twice */
+	results[2] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.ports[0].rx_queues = MCASTRX_MAX_QUEUES_PER_PORT + 1;
+	results[3] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.lcores[0] = 0; /* the main lcore */
+	results[4] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.lcores[0] = 5; /* not enabled */
+	results[5] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.socket_ring_size = 1000;
+	results[6] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.burst_size = MRX_MAX_BURST + 1;
+	results[7] = mcastrx_start(&settings);
+	fixture_settings(&settings);
+	settings.ports[0].rx_queues = 2; /* the ring port has one: refused at configure */
+	results[8] = mcastrx_start(&settings);
+	for (unsigned i = 0; i < 9; i++) {
+		if (results[i] != -EINVAL)
+			fail_msg("bad setting %u: %d, expected -EINVAL", i, results[i]);
+		assert_false(mcastrx_running());
+	}
+	assert_int_equal(mcastrx_socket_open(AF_INET), -ENODEV);
+	/* Nothing leaked into the next start: rings, table and memzones are free. */
+	fixture_settings(&settings);
+	assert_int_equal(mcastrx_start(&settings), 0);
+	mcastrx_stop();
+}
+
 /* A full lookup table: the engine keeps the membership, the port counts the
  * refused update, the group's packets are not delivered (NO_GROUP). */
 static void test_table_full_is_counted(void **state)
@@ -763,7 +811,12 @@ static void test_table_full_is_counted(void **state)
 	struct mcastrx_settings settings;
 	fixture_settings(&settings);
 	settings.max_groups = 2;
+	settings.ports[0].promiscuous = true;
 	assert_int_equal(mcastrx_start(&settings), 0);
+	struct mcastrx_port_stats port;
+	assert_int_equal(mcastrx_port_stats(0, &port), 0);
+	assert_int_equal(port.multicast_mode, MCASTRX_MULTICAST_PROMISCUOUS);
+	assert_string_equal(mcastrx_multicast_mode_name(port.multicast_mode), "promiscuous");
 	int socket = mcastrx_socket_open(AF_INET);
 	assert_true(socket >= 0);
 	join(socket, AF_INET, "239.9.0.1");
@@ -802,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_query_punted_and_answered),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_restart_two_ports_control_thread),
+		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_table_full_is_counted),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
