@@ -27,7 +27,7 @@
 #define PROTOCOL_ICMPV6 58u
 #define PROTOCOL_DESTINATION_OPTIONS 60u
 
-/* Extension headers walked before giving up (bounds the loop). */
+/* Extension headers walked before giving up (bounds the loop): more is a drop. */
 #define MAX_EXTENSION_HEADERS 8u
 
 static inline uint16_t read_be16(const uint8_t *p)
@@ -95,15 +95,17 @@ static enum mrx_classify_verdict parse_ipv4(const uint8_t *frame, uint32_t lengt
 	if (total_length < header_length || total_length > available)
 		return drop(meta, MCASTRX_DROP_IPV4_BAD_TOTAL_LENGTH);
 	meta->family = MRX_FAMILY_IPV4;
-	if ((ip[MRX_IPV4_GROUP_OFFSET] & 0xf0) != 0xe0)
-		return drop(meta, MCASTRX_DROP_NOT_MULTICAST);
-	if ((ip[MRX_IPV4_SOURCE_OFFSET] & 0xf0) == 0xe0)
-		return drop(meta, MCASTRX_DROP_BAD_SOURCE);
 	uint8_t protocol = ip[9];
+	/* Queries may come to a unicast address of ours (RFC 3376 4.1.12):
+	 * every IGMP frame goes to the engine, which checks the destination. */
 	if (protocol == PROTOCOL_IGMP) {
 		meta->verdict = MRX_CLASSIFY_PUNT;
 		return MRX_CLASSIFY_PUNT;
 	}
+	if ((ip[MRX_IPV4_GROUP_OFFSET] & 0xf0) != 0xe0)
+		return drop(meta, MCASTRX_DROP_NOT_MULTICAST);
+	if ((ip[MRX_IPV4_SOURCE_OFFSET] & 0xf0) == 0xe0)
+		return drop(meta, MCASTRX_DROP_BAD_SOURCE);
 	if (protocol != PROTOCOL_UDP)
 		return drop(meta, MCASTRX_DROP_NOT_UDP);
 	uint16_t fragment = read_be16(ip + 6);
@@ -137,25 +139,22 @@ static enum mrx_classify_verdict parse_ipv6(const uint8_t *frame, uint32_t lengt
 	if (payload_length > available - IPV6_HEADER_LENGTH)
 		return drop(meta, MCASTRX_DROP_IPV6_BAD_PAYLOAD_LENGTH);
 	meta->family = MRX_FAMILY_IPV6;
-	if (ip[MRX_IPV6_GROUP_OFFSET] != 0xff)
-		return drop(meta, MCASTRX_DROP_NOT_MULTICAST);
-	if (ip[MRX_IPV6_SOURCE_OFFSET] == 0xff)
-		return drop(meta, MCASTRX_DROP_BAD_SOURCE);
+	bool multicast = ip[MRX_IPV6_GROUP_OFFSET] == 0xff;
 
 	uint32_t ip_end = l3 + IPV6_HEADER_LENGTH + payload_length;
 	uint32_t offset = l3 + IPV6_HEADER_LENGTH;
 	uint8_t next = ip[6];
-	for (unsigned walked = 0;; walked++) {
-		if (walked > MAX_EXTENSION_HEADERS)
+	bool later_fragment_found = false;
+	for (unsigned walked = 0; !later_fragment_found; walked++) {
+		bool extension = next == PROTOCOL_HOP_BY_HOP || next == PROTOCOL_ROUTING ||
+				 next == PROTOCOL_DESTINATION_OPTIONS || next == PROTOCOL_FRAGMENT;
+		if (extension && walked == MAX_EXTENSION_HEADERS)
 			return drop(meta, MCASTRX_DROP_IPV6_BAD_EXTENSION_HEADER);
-		switch (next) {
-		case PROTOCOL_HOP_BY_HOP:
-			/* RFC 8200 4.3: only directly after the IPv6 header */
-			if (walked != 0)
+		if (next == PROTOCOL_HOP_BY_HOP || next == PROTOCOL_ROUTING ||
+		    next == PROTOCOL_DESTINATION_OPTIONS) {
+			/* RFC 8200 4.3: hop-by-hop only directly after the IPv6 header */
+			if (next == PROTOCOL_HOP_BY_HOP && walked != 0)
 				return drop(meta, MCASTRX_DROP_IPV6_BAD_EXTENSION_HEADER);
-			/* fall through */
-		case PROTOCOL_ROUTING:
-		case PROTOCOL_DESTINATION_OPTIONS: {
 			if (ip_end - offset < 8)
 				return drop(meta, MCASTRX_DROP_IPV6_BAD_EXTENSION_HEADER);
 			uint32_t header_length = ((uint32_t)frame[offset + 1] + 1u) * 8u;
@@ -163,35 +162,34 @@ static enum mrx_classify_verdict parse_ipv6(const uint8_t *frame, uint32_t lengt
 				return drop(meta, MCASTRX_DROP_IPV6_BAD_EXTENSION_HEADER);
 			next = frame[offset];
 			offset += header_length;
-			break;
-		}
-		case PROTOCOL_FRAGMENT: {
+		} else if (next == PROTOCOL_FRAGMENT) {
 			/* RFC 8200 4.5: 8 bytes, offset in 8-byte units, M flag */
 			if (ip_end - offset < 8)
 				return drop(meta, MCASTRX_DROP_IPV6_BAD_EXTENSION_HEADER);
 			meta->flags |= MCASTRX_PACKET_FRAGMENT;
-			uint16_t fragment_offset = read_be16(frame + offset + 2) >> 3;
+			later_fragment_found = (read_be16(frame + offset + 2) >> 3) != 0;
 			next = frame[offset];
 			offset += 8;
-			if (fragment_offset != 0) {
-				if (next != PROTOCOL_UDP)
-					return drop(meta, MCASTRX_DROP_NOT_UDP);
-				return later_fragment(offset, ip_end, meta);
-			}
+		} else {
 			break;
 		}
-		case PROTOCOL_ICMPV6:
-			if (offset < ip_end && is_mld_type(frame[offset])) {
-				meta->verdict = MRX_CLASSIFY_PUNT;
-				return MRX_CLASSIFY_PUNT;
-			}
-			return drop(meta, MCASTRX_DROP_NOT_UDP);
-		case PROTOCOL_UDP:
-			return parse_udp(frame, offset, ip_end, meta);
-		default:
-			return drop(meta, MCASTRX_DROP_NOT_UDP);
-		}
 	}
+	/* MLD behind its hop-by-hop header; queries may come to a unicast
+	 * address of ours (RFC 3810 5.1.15): every MLD frame goes to the engine. */
+	if (next == PROTOCOL_ICMPV6 && !later_fragment_found && offset < ip_end &&
+	    is_mld_type(frame[offset])) {
+		meta->verdict = MRX_CLASSIFY_PUNT;
+		return MRX_CLASSIFY_PUNT;
+	}
+	if (!multicast)
+		return drop(meta, MCASTRX_DROP_NOT_MULTICAST);
+	if (ip[MRX_IPV6_SOURCE_OFFSET] == 0xff)
+		return drop(meta, MCASTRX_DROP_BAD_SOURCE);
+	if (next != PROTOCOL_UDP)
+		return drop(meta, MCASTRX_DROP_NOT_UDP);
+	if (later_fragment_found)
+		return later_fragment(offset, ip_end, meta);
+	return parse_udp(frame, offset, ip_end, meta);
 }
 
 enum mrx_classify_verdict mrx_classify_frame(const uint8_t *frame, uint16_t length,

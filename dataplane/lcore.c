@@ -22,9 +22,8 @@ static void lookup_and_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore
 			       struct rte_mbuf **udp4, const struct mrx_table_key4 *keys4, unsigned count4,
 			       struct rte_mbuf **udp6, const struct mrx_table_key6 *keys6, unsigned count6);
 
-void mrx_lcore_process_burst(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
-			     const struct mrx_rx_queue *queue, struct rte_mbuf **mbufs,
-			     uint16_t count)
+static void process_chunk(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
+			  const struct mrx_rx_queue *queue, struct rte_mbuf **mbufs, uint16_t count)
 {
 	struct rte_mbuf *udp4[MRX_MAX_BURST], *udp6[MRX_MAX_BURST], *punt[MRX_MAX_BURST];
 	struct mrx_table_key4 keys4[MRX_MAX_BURST];
@@ -33,8 +32,6 @@ void mrx_lcore_process_burst(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 	uint64_t bytes = 0;
 	uint64_t now = mrx_clock_ns();
 
-	if (count > MRX_MAX_BURST)
-		count = MRX_MAX_BURST;
 	for (uint16_t i = 0; i < count && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(mbufs[i], void *));
 	for (uint16_t i = 0; i < count; i++) {
@@ -89,6 +86,18 @@ void mrx_lcore_process_burst(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 	__atomic_store_n(&lcore->counters[MCASTRX_LCORE_RX_PACKETS],
 			 MRX_COUNTER_READ(lcore->counters[MCASTRX_LCORE_RX_PACKETS]) + count,
 			 __ATOMIC_RELEASE);
+}
+
+void mrx_lcore_process_burst(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
+			     const struct mrx_rx_queue *queue, struct rte_mbuf **mbufs,
+			     uint16_t count)
+{
+	while (count > 0) {
+		uint16_t chunk = RTE_MIN(count, (uint16_t)MRX_MAX_BURST);
+		process_chunk(dp, lcore, queue, mbufs, chunk);
+		mbufs += chunk;
+		count -= chunk;
+	}
 }
 
 /* (S,G) lookups a burst at a time, then the fan-out. */

@@ -131,6 +131,11 @@ static void test_igmp_punted(void **state)
 	length = build_frame(&s, buffer);
 	assert_int_equal(classify(buffer, length, &meta), MRX_CLASSIFY_PUNT);
 	assert_int_equal(meta.vlan_id, 5);
+	/* A query to our unicast address is the engine's to judge (RFC 3376 4.1.12). */
+	spec_v4(&s, "10.0.0.254", "192.0.2.10");
+	s.protocol = 2, s.icmp_type = 0x11, s.ipv4_options = 4, s.payload_length = 4;
+	length = build_frame(&s, buffer);
+	assert_int_equal(classify(buffer, length, &meta), MRX_CLASSIFY_PUNT);
 }
 
 static void test_udp6_extension_headers(void **state)
@@ -168,6 +173,21 @@ static void test_udp6_extension_headers(void **state)
 	assert_int_equal(meta.payload_offset, 54 + 32);
 	assert_int_equal(meta.payload_length, 40);
 
+	/* Eight extension headers are walked; a ninth is a drop. */
+	s.fragment = 0;
+	s.ipv6_fragment_header = false;
+	s.ipv6_extension_count = 8;
+	for (unsigned i = 0; i < 8; i++)
+		s.ipv6_extensions[i] = i == 0 ? 0 : 60;
+	length = build_frame(&s, buffer);
+	assert_int_equal(classify(buffer, length, &meta), MRX_CLASSIFY_UDP);
+	assert_int_equal(meta.l4_offset, 54 + 64);
+	s.ipv6_fragment_header = true;
+	length = build_frame(&s, buffer);
+	expect_drop(buffer, length, MCASTRX_DROP_IPV6_BAD_EXTENSION_HEADER);
+	s.ipv6_extension_count = 0;
+	s.fragment = (uint16_t)(100 << 3);
+
 	/* A later fragment of something other than UDP. */
 	s.protocol = 6;
 	length = build_frame(&s, buffer);
@@ -186,6 +206,12 @@ static void test_mld_punted(void **state)
 		uint16_t length = build_frame(&s, buffer);
 		assert_int_equal(classify(buffer, length, &meta), MRX_CLASSIFY_PUNT);
 	}
+	/* A query to our unicast address (RFC 3810 5.1.15). */
+	spec_v6(&s, "fe80::1", "fe80::10");
+	s.protocol = 58, s.icmp_type = 130, s.payload_length = 16;
+	s.ipv6_extension_count = 1, s.ipv6_extensions[0] = 0;
+	uint16_t unicast_length = build_frame(&s, buffer);
+	assert_int_equal(classify(buffer, unicast_length, &meta), MRX_CLASSIFY_PUNT);
 	/* Other ICMPv6 to a multicast address (neighbour solicitation). */
 	spec_v6(&s, "fe80::1", "ff02::1:ff00:1");
 	s.protocol = 58, s.icmp_type = 135;
