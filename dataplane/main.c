@@ -66,7 +66,7 @@ static void print_usage(FILE *out)
 		"  --vdev net_pcap0,rx_pcap=FILE   or --vdev net_af_packet0,iface=IF,framecnt=4096\n"
 		"\n"
 		"Options (after --):\n"
-		"  -c, --config FILE          the configuration (INI; see docs/configuration.md)\n"
+		"  -c, --config FILE          the configuration (INI; see docs/program.md)\n"
 		"  -s, --control-socket PATH  control socket (overrides control_socket in FILE;\n"
 		"                             'none' disables it); mode 0600; talk to it with mcastctl\n"
 		"  -q, --quiet                no one-second summary line\n"
