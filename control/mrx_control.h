@@ -136,8 +136,12 @@ struct mrx_interface_config {
 	/* Unsolicited Report Interval for every version; 0: each version
 	 * keeps its RFC default (1 s for v3/MLDv2, 10 s for v1/v2/MLDv1). */
 	uint32_t unsolicited_interval_ms;
-	uint8_t force_igmp_version; /* 0: follow the querier; else 1, 2 or 3 */
-	uint8_t force_mld_version;  /* 0: follow the querier; else 1 or 2 */
+	/* 0: follow the querier. N: never above version N; below the newest
+	 * version an older querier still brings the mode down (IGMPv2 falls
+	 * back to v1, RFC 2236 4); forced to the newest (IGMPv3, MLDv2), older
+	 * queries are ignored (counted DROP_FORCED_VERSION), as Linux does. */
+	uint8_t force_igmp_version; /* 0, 1, 2 or 3 */
+	uint8_t force_mld_version;  /* 0, 1 or 2 */
 	bool up;                    /* starts up when true */
 };
 
@@ -251,6 +255,7 @@ void mrx_engine_foreach_filter(const struct mrx_engine *engine,
 	X(DROP_BAD_GROUP, "dropped: query group is not multicast")                           \
 	X(DROP_GENERAL_WITH_SOURCES, "dropped: General Query carrying sources")             \
 	X(DROP_FRAGMENT, "dropped: fragmented control packet")                               \
+	X(DROP_FORCED_VERSION, "dropped: older query on an interface forced to IGMPv3 / MLDv2") \
 	X(DROP_UNKNOWN_INTERFACE, "dropped: frame on an interface the engine does not know") \
 	X(DROP_INTERFACE_DOWN, "dropped: interface is down")                                 \
 	X(REPORTS_SENT, "report / leave / done frames sent")                                 \

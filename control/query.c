@@ -45,15 +45,19 @@ void mrx_protocol_cancel_timers(struct mrx_protocol *protocol)
 	mrx_report_cancel_all(protocol);
 }
 
+/* The highest version the interface may use: the forced one, or the newest. */
+static uint8_t highest_version(const struct mrx_protocol *protocol)
+{
+	return protocol->forced_version ? protocol->forced_version : newest_version(protocol);
+}
+
 /* RFC 3376 7.2.1 / RFC 3810 8.2: the oldest querier heard sets the mode. */
 static void update_version(struct mrx_protocol *protocol)
 {
-	uint8_t version = newest_version(protocol);
-	if (protocol->forced_version)
-		version = protocol->forced_version;
-	else if (protocol->older_querier_timer[0].armed)
+	uint8_t version = highest_version(protocol);
+	if (protocol->older_querier_timer[0].armed && version > 1)
 		version = 1;
-	else if (protocol->family == AF_INET && protocol->older_querier_timer[1].armed)
+	else if (protocol->family == AF_INET && protocol->older_querier_timer[1].armed && version > 2)
 		version = 2;
 	if (version == protocol->version)
 		return;
@@ -184,7 +188,7 @@ static void learn_from_query(struct mrx_protocol *protocol, const struct mrx_wir
 			protocol->query_interval_ms = input->query_interval_s * 1000u;
 	}
 	protocol->query_response_interval_ms = input->max_response_ms;
-	if (newest || protocol->forced_version)
+	if (input->version >= highest_version(protocol))
 		return;
 	/* RFC 3376 8.12 / RFC 3810 9.12: Older Version Querier Present
 	 * Timeout = Robustness Variable x Query Interval + Query Response
@@ -238,6 +242,12 @@ void mrx_query_input(struct mrx_interface *interface, const struct mrx_wire_inpu
 	struct mrx_engine *engine = interface->engine;
 	if (input->kind == MRX_INPUT_OLD_REPORT) {
 		heard_old_report(protocol, input);
+		return;
+	}
+	if (protocol->forced_version == newest_version(protocol) &&
+	    input->version < protocol->forced_version) {
+		/* Forced to IGMPv3 / MLDv2: older queriers are not followed. */
+		mrx_engine_count(interface, MRX_COUNTER_DROP_FORCED_VERSION, 1);
 		return;
 	}
 	count_query(interface, input);

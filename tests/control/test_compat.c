@@ -456,6 +456,43 @@ static void test_force_igmp_version(void **state)
 	harness_destroy(h);
 }
 
+/* Forced to IGMPv2, an IGMPv1 querier still brings the interface down to v1
+ * (RFC 2236 4); forced to IGMPv3, an older query is ignored and counted. */
+static void test_forced_version_is_a_ceiling(void **state)
+{
+	struct harness *h = forced(2, 0);
+	int s = harness_open(h, AF_INET);
+	assert_int_equal(harness_join(h, s, 1, "239.1.1.1"), 0);
+	harness_advance_ms(h, 30000);
+	struct mrx_wire_query_spec spec = old_query(AF_INET, 1, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	expect_igmp_version(h, 1, "forced 2, after an IGMPv1 query");
+	size_t mark = h->frame_count;
+	harness_advance_ms(h, 10000);
+	assert_int_equal(old_messages(h, mark, "239.1.1.1", MRX_OLD_IGMPV1_REPORT, NULL), 1);
+	harness_advance_ms(h, 260000); /* 2 x 125 s + 10 s: the v1 querier is gone */
+	expect_igmp_version(h, 2, "forced 2, after the IGMPv1 querier timeout");
+	harness_destroy(h);
+
+	h = forced(3, 0);
+	s = harness_open(h, AF_INET);
+	assert_int_equal(harness_join(h, s, 1, "239.1.1.1"), 0);
+	harness_advance_ms(h, 30000);
+	uint64_t dropped = harness_counter(h, 1, MRX_COUNTER_DROP_FORCED_VERSION);
+	uint64_t accepted = harness_counter(h, 1, MRX_COUNTER_QUERIES_ACCEPTED);
+	mark = h->frame_count;
+	spec = old_query(AF_INET, 2, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	spec = old_query(AF_INET, 1, NULL, 10000);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 11000);
+	assert_int_equal(harness_counter(h, 1, MRX_COUNTER_DROP_FORCED_VERSION), dropped + 2);
+	assert_int_equal(harness_counter(h, 1, MRX_COUNTER_QUERIES_ACCEPTED), accepted);
+	assert_int_equal(h->frame_count, mark); /* not answered */
+	expect_igmp_version(h, 3, "forced 3, after older queries");
+	harness_destroy(h);
+}
+
 static void test_force_mld_version(void **state)
 {
 	struct harness *h = forced(0, 1);
@@ -600,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_mldv1_switch_cancels_timers),
 		cmocka_unit_test(test_mldv1_mode),
 		cmocka_unit_test(test_force_igmp_version),
+		cmocka_unit_test(test_forced_version_is_a_ceiling),
 		cmocka_unit_test(test_force_mld_version),
 		cmocka_unit_test(test_mode_per_interface),
 		cmocka_unit_test(test_igmpv2_suppression),
