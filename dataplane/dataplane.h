@@ -69,6 +69,7 @@ struct mrx_rx_queue {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t ifindex;
+	uint16_t vlan_id; /* the interface's VLAN, 0: untagged */
 };
 
 struct mrx_lcore {

@@ -46,6 +46,12 @@ static void process_chunk(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 		enum mrx_classify_verdict verdict =
 			mrx_classify_frame(frame, rte_pktmbuf_data_len(mbuf), &info->meta);
 		info->timestamp_ns = now;
+		/* The interface is (port, VLAN): another VLAN is another network. */
+		if (verdict != MRX_CLASSIFY_DROP && info->meta.vlan_id != queue->vlan_id) {
+			count_drop(lcore, MCASTRX_DROP_WRONG_VLAN);
+			rte_pktmbuf_free(mbuf);
+			continue;
+		}
 		if (verdict == MRX_CLASSIFY_PUNT) {
 			punt[punt_count++] = mbuf;
 		} else if (verdict == MRX_CLASSIFY_UDP) {

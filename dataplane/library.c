@@ -269,6 +269,7 @@ static int start_locked(struct mrx_dataplane *dp, const struct mcastrx_settings 
 				.port_id = dp->ports[p].port_id,
 				.queue_id = q,
 				.ifindex = (uint16_t)dp->ports[p].ifindex,
+				.vlan_id = dp->ports[p].settings.interface.vlan_id,
 			};
 		}
 	}

@@ -251,7 +251,8 @@ void mcastrx_packets_free(struct mcastrx_packet *packets, unsigned count);
 	X(PUNT_RING_FULL, "IGMP/MLD frame: control ring full")                               \
 	X(NO_GROUP, "no socket is a member of the group on this interface")                  \
 	X(SOURCE_REJECTED, "every member's filter rejects the source")                       \
-	X(NO_BOUND_SOCKET, "sockets accept (S,G) but none is bound to this port / group")
+	X(NO_BOUND_SOCKET, "sockets accept (S,G) but none is bound to this port / group")  \
+	X(WRONG_VLAN, "VLAN id (innermost tag, 0 untagged) is not the interface's")
 
 enum mcastrx_drop_reason {
 #define MCASTRX_DROP_ENUM(name, text) MCASTRX_DROP_##name,

@@ -220,7 +220,7 @@ static void test_mld_punted(void **state)
 }
 
 /* A frame for each parse drop reason. The reasons decided after the parser
- * (PUNT_RING_FULL, NO_GROUP, SOURCE_REJECTED, NO_BOUND_SOCKET) are covered
+ * (PUNT_RING_FULL, NO_GROUP, SOURCE_REJECTED, NO_BOUND_SOCKET, WRONG_VLAN) are covered
  * by test_pipeline. */
 static void test_every_parse_drop_reason(void **state)
 {
@@ -338,7 +338,8 @@ static void test_every_parse_drop_reason(void **state)
 
 	for (unsigned r = 0; r < MCASTRX_DROP_MAX; r++) {
 		if (r == MCASTRX_DROP_PUNT_RING_FULL || r == MCASTRX_DROP_NO_GROUP ||
-		    r == MCASTRX_DROP_SOURCE_REJECTED || r == MCASTRX_DROP_NO_BOUND_SOCKET)
+		    r == MCASTRX_DROP_SOURCE_REJECTED || r == MCASTRX_DROP_NO_BOUND_SOCKET ||
+		    r == MCASTRX_DROP_WRONG_VLAN)
 			continue;
 		if (!covered[r])
 			fail_msg("drop reason %s has no crafted frame", mcastrx_drop_reason_name(r));

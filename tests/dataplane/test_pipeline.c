@@ -442,6 +442,10 @@ static void test_every_drop_reason_counted(void **state)
 	ADD_CASE(UDP_TRUNCATED, (put16(b + 16, 24), length = 14 + 24));
 	s.tag_count = 3, s.tags[0] = s.tags[1] = s.tags[2] = 0x8100;
 	ADD_CASE(TOO_MANY_VLAN_TAGS, (void)0);
+	/* A member's group and source, but tagged: the interface is untagged. */
+	spec_v4(&s, "10.0.0.1", "239.2.2.2");
+	s.tag_count = 1, s.tags[0] = 0x8100, s.tag_ids[0] = 7;
+	ADD_CASE(WRONG_VLAN, (void)0);
 	spec_v6(&s, "2001:db8::1", "ff1e::1");
 	ADD_CASE(IPV6_TRUNCATED, length = 14 + 39);
 	ADD_CASE(IPV6_BAD_VERSION, b[14] = 0x70);
@@ -699,6 +703,7 @@ static void test_restart_two_ports_control_thread(void **state)
 	settings.ports[1].port_id = (uint16_t)second;
 	settings.ports[1].rx_queues = 2;
 	inet_pton(AF_INET, "192.0.2.11", &settings.ports[1].interface.ipv4);
+	settings.ports[1].interface.vlan_id = 120; /* the second interface is VLAN 120 */
 	settings.control_thread = true;
 	assert_int_equal(mcastrx_start(&settings), 0);
 	assert_int_equal(mcastrx_port_count(), 2);
@@ -716,22 +721,41 @@ static void test_restart_two_ports_control_thread(void **state)
 	assert_int_equal(mcastrx_setsockopt(socket, IPPROTO_IP, MCAST_JOIN_GROUP, &request, sizeof(request)), 0);
 	struct frame_spec s;
 	spec_v4(&s, "10.0.0.1", "239.8.8.8");
+	uint16_t untagged_length = build_frame(&s, frame);
+	uint8_t untagged[256];
+	memcpy(untagged, frame, untagged_length);
+	s.tag_count = 1, s.tags[0] = 0x8100, s.tag_ids[0] = 120;
 	uint16_t length = build_frame(&s, frame);
-	uint64_t before = fixture_total(MCASTRX_LCORE_RX_PACKETS);
+	struct mcastrx_lcore_stats totals_before, totals_after;
+	fixture_totals(&totals_before);
 	struct rte_mbuf *mbuf = rte_pktmbuf_alloc(mrx_dataplane.pool);
 	assert_non_null(mbuf);
 	memcpy(rte_pktmbuf_append(mbuf, length), frame, length);
 	assert_int_equal(rte_ring_enqueue(rx[1], mbuf), 0);
-	assert_int_equal(fixture_inject(frame, length), 0);
-	assert_int_equal(fixture_wait_received(before + 2), 0);
+	/* Untagged on the VLAN 120 interface: another network. */
+	mbuf = rte_pktmbuf_alloc(mrx_dataplane.pool);
+	assert_non_null(mbuf);
+	memcpy(rte_pktmbuf_append(mbuf, untagged_length), untagged, untagged_length);
+	assert_int_equal(rte_ring_enqueue(rx[0], mbuf), 0);
+	/* On port 0 (untagged, no member there). */
+	assert_int_equal(fixture_inject(untagged, untagged_length), 0);
+	uint64_t before = totals_before.counters[MCASTRX_LCORE_RX_PACKETS];
+	for (unsigned i = 0; i < 5000 && fixture_total(MCASTRX_LCORE_RX_PACKETS) < before + 3; i++)
+		sleep_ms(1);
+	fixture_totals(&totals_after);
+	assert_int_equal(totals_after.counters[MCASTRX_LCORE_RX_PACKETS] - before, 3);
+	assert_int_equal(totals_after.drops[MCASTRX_DROP_WRONG_VLAN] - totals_before.drops[MCASTRX_DROP_WRONG_VLAN], 1);
+	assert_int_equal(totals_after.drops[MCASTRX_DROP_NO_GROUP] - totals_before.drops[MCASTRX_DROP_NO_GROUP], 1);
 	struct mcastrx_packet packets[4];
 	assert_int_equal(mcastrx_recv_burst(socket, packets, 4), 1);
 	assert_int_equal(packets[0].port_id, second);
 	assert_int_equal(packets[0].ifindex, mcastrx_port_ifindex((uint16_t)second));
+	assert_int_equal(packets[0].vlan_id, 120);
 	mcastrx_packets_free(packets, 1);
 
 	/* A query on the second port is answered by the control thread. */
-	struct mrx_wire_query_spec query = {.family = AF_INET, .version = 3, .max_response_code = 2};
+	struct mrx_wire_query_spec query = {.family = AF_INET, .version = 3, .max_response_code = 2,
+					    .vlan_id = 120};
 	size_t query_length = mrx_wire_build_query(&query, frame);
 	mbuf = rte_pktmbuf_alloc(mrx_dataplane.pool);
 	assert_non_null(mbuf);
