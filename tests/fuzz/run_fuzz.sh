@@ -12,7 +12,10 @@ name="$(basename "$fuzzer")"
 mkdir -p "$work/corpus"
 # -timeout: one input that takes longer is a hang (a failure);
 # -rss_limit_mb: memory that grows without bound is a failure too.
-"$fuzzer" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+# A target's own flags, if any, are in tests/fuzz/<target>/options.
+extra=()
+[ -f "$seeds/../options" ] && read -r -a extra < "$seeds/../options"
+"$fuzzer" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 "${extra[@]}" \
   -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" "$seeds" 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then

@@ -5,8 +5,9 @@
  * RFC 3810 4.2, independently of the engine's code.
  *
  * The universe: 2 interfaces (and one unknown, and "0 / INADDR_ANY"), 4
- * sockets of either family, per family 4 groups (two any-source, one SSM,
- * all-systems / all-nodes) and 2 invalid ones, 3 unicast sources and 4
+ * sockets of either family, per family 5 groups (three any-source, or for
+ * IPv6 two and interface-local ff01::101; one SSM; all-systems / all-nodes)
+ * and 2 invalid ones, 3 unicast sources and 4
  * invalid ones. Limits are small (3 memberships per socket, 2 sources per
  * filter) so that ENOBUFS is reachable.
  *
@@ -23,8 +24,8 @@
  *   lists minus the union of the include lists; else INCLUDE with the
  *   union), including the list of sockets.
  * And on the wire: every frame sent is a valid IGMPv3 / MLDv2 report sent
- * on an interface that is up, never for 224.0.0.1 / ff02::1, never EXCLUDE
- * for an SSM group. A router-side model applies each record as a router's
+ * on an interface that is up, never for 224.0.0.1 / ff02::1 / ff01::/16,
+ * never EXCLUDE for an SSM group while the range is enforced. A router-side model applies each record as a router's
  * view of this ONE host (IS_IN/TO_IN B -> INCLUDE B; IS_EX/TO_EX B ->
  * EXCLUDE B; ALLOW B: INCLUDE A -> A+B, EXCLUDE A -> A-B; BLOCK B: INCLUDE
  * A -> A-B, EXCLUDE A -> A+B); once retransmissions have settled (the
@@ -41,7 +42,8 @@
  * Not in the rules, taken from the engine's header comment: interface
  * index 0 and address INADDR_ANY name the default (first) interface.
  *
- * Input: 6-byte operations [op a b c d e], see run_operation().
+ * Input: byte 0 the settings (bit 0: SSM range not enforced), then 6-byte
+ * operations [op slot a b c d], see run_operation().
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,10 +57,11 @@
 #define MS_NS 1000000ull
 #define SOCKETS 4
 #define INTERFACES 2
-#define GROUPS 4         /* valid groups per family; more entries are invalid */
-#define GROUP_ENTRIES 6
+#define GROUPS 5         /* valid groups per family; more entries are invalid */
+#define GROUP_ENTRIES 7
 #define GROUP_SSM 2
 #define GROUP_ALL_SYSTEMS 3
+#define GROUP_FIFTH 4    /* 239.3.3.3, or ff01::101 (interface-local: never reported) */
 #define SOURCES 3        /* valid sources per family */
 #define SOURCE_ENTRIES 7
 #define MAX_MEMBERSHIPS 3
@@ -69,8 +72,8 @@
 
 /* Family index 0: IPv4, 1: IPv6. */
 static const char *const group_text[2][GROUP_ENTRIES] = {
-	{"239.1.1.1", "239.2.2.2", "232.1.1.1", "224.0.0.1", "10.0.0.1", "0.0.0.0"},
-	{"ff0e::101", "ff05::202", "ff3e::8000:1", "ff02::1", "ff00::1", "2001:db8::1"},
+	{"239.1.1.1", "239.2.2.2", "232.1.1.1", "224.0.0.1", "239.3.3.3", "10.0.0.1", "0.0.0.0"},
+	{"ff0e::101", "ff05::202", "ff3e::8000:1", "ff02::1", "ff01::101", "ff00::1", "2001:db8::1"},
 };
 static const char *const source_text[2][SOURCE_ENTRIES] = {
 	{"10.0.0.1", "10.0.0.2", "10.0.0.3", "239.9.9.9", "0.0.0.0", "127.0.0.1", "255.255.255.255"},
@@ -82,6 +85,13 @@ static const char *const interface_ipv4[INTERFACES] = {"192.0.2.1", "198.51.100.
 
 static struct mrx_addr group_address[2][GROUP_ENTRIES];
 static struct mrx_addr source_address[2][SOURCE_ENTRIES];
+
+/* 224.0.0.1 / ff02::1 and interface-local ff01::/16 are never reported
+ * (RFC 3376 5, RFC 3810 6). */
+static bool never_reported(int family_index, int group)
+{
+	return group == GROUP_ALL_SYSTEMS || (family_index == 1 && group == GROUP_FIFTH);
+}
 
 static int family_of(int family_index)
 {
@@ -113,6 +123,7 @@ struct interface_state {
 struct model {
 	struct model_socket sockets[SOCKETS];
 	bool up[INTERFACES];
+	bool enforce_ssm_range;
 };
 
 enum action { JOIN, LEAVE, BLOCK, UNBLOCK, JOIN_SOURCE, LEAVE_SOURCE, SET_FILTER, GET_FILTER };
@@ -167,8 +178,8 @@ static int model_call(const struct model *model, const struct request *request,
 	}
 	if (request->interface < 0)
 		return -ENODEV;
-	/* 3. the SSM range (enforced) */
-	if (request->group == GROUP_SSM &&
+	/* 3. the SSM range, when enforced */
+	if (model->enforce_ssm_range && request->group == GROUP_SSM &&
 	    (request->action == JOIN || (request->action == SET_FILTER && request->exclude)))
 		return -EINVAL;
 	/* 4. the state rules */
@@ -357,11 +368,12 @@ static void router_record(void *opaque, int family, const struct mrx_wire_record
 	int family_index = family == AF_INET6;
 	int group = find_address(&record->group, group_address[family_index], GROUPS);
 	FUZZ_CHECK(group >= 0, "a record for a group outside the universe");
-	FUZZ_CHECK(group != GROUP_ALL_SYSTEMS, "%s reported (RFC 3376 5 / RFC 3810 6: never)",
+	FUZZ_CHECK(!never_reported(family_index, group), "%s reported (RFC 3376 5 / RFC 3810 6: never)",
 		   group_text[family_index][group]);
 	bool exclude_record = record->type == MRX_RECORD_MODE_IS_EXCLUDE ||
 			      record->type == MRX_RECORD_CHANGE_TO_EXCLUDE_MODE;
-	FUZZ_CHECK(!(group == GROUP_SSM && exclude_record), "SSM group %s reported in EXCLUDE mode",
+	FUZZ_CHECK(!(world->model.enforce_ssm_range && group == GROUP_SSM && exclude_record),
+		   "SSM group %s reported in EXCLUDE mode",
 		   group_text[family_index][group]);
 	uint8_t b = source_mask(family_index, record->source_count, record->sources, "report");
 	struct router_view *view = &world->router[world->frame_interface][family_index][group];
@@ -598,7 +610,7 @@ static void settle_and_check_router(struct world *world)
 			continue;
 		for (int fi = 0; fi < 2; fi++)
 			for (int g = 0; g < GROUPS; g++) {
-				if (g == GROUP_ALL_SYSTEMS)
+				if (never_reported(fi, g))
 					continue;
 				struct interface_state want = model_merge(&world->model, i, fi, g);
 				const struct router_view *view = &world->router[i][fi][g];
@@ -1008,13 +1020,61 @@ static void op_get_filter(struct world *world, int slot, const uint8_t *arg)
 	struct in_addr if_address;
 	request.interface = pick_interface(arg[1] >> 6, &ifindex, &if_address);
 	bool ipv4_form = arg[3] & 1;
+	bool via_getsockopt = arg[3] & 4; /* MCAST_MSFILTER / IP_MSFILTER */
 	int group_fi = ipv4_form ? 0 : ((arg[3] & 2) ? !fi : fi);
 	decode_group(&request, group_fi, (arg[1] >> 3) & 7);
 	uint32_t capacity = arg[2] % 4, count = capacity, mode = 99;
 	struct snapshot snapshot = take_snapshot(world);
 	struct mrx_addr got[4];
 	int rc;
-	if (ipv4_form) {
+	if (ipv4_form && via_getsockopt) {
+		request.call_error = fi ? -EINVAL : 0;
+		union {
+			struct ip_msfilter filter;
+			uint8_t bytes[IP_MSFILTER_SIZE(4)];
+		} value;
+		memset(&value, 0xee, sizeof(value));
+		value.filter.imsf_multiaddr = v4_group(request.group);
+		value.filter.imsf_interface = if_address;
+		value.filter.imsf_fmode = 0;
+		value.filter.imsf_numsrc = capacity;
+		socklen_t length = IP_MSFILTER_SIZE(capacity), given = length;
+		rc = mrx_getsockopt(world->engine, socket->handle, IPPROTO_IP, IP_MSFILTER, &value, &length);
+		FUZZ_CHECK(length <= given, "getsockopt(IP_MSFILTER) length %u of %u", length, given);
+		mode = value.filter.imsf_fmode;
+		count = value.filter.imsf_numsrc;
+		for (uint32_t i = 0; rc == 0 && i < count && i < capacity; i++)
+			mrx_addr_from_in(&got[i], value.filter.imsf_slist[i]);
+		for (uint32_t i = capacity; i < 4; i++)
+			FUZZ_CHECK(value.filter.imsf_slist[i].s_addr == 0xeeeeeeeeu,
+				   "getsockopt(IP_MSFILTER) wrote past capacity");
+	} else if (via_getsockopt) {
+		request.call_error = 0;
+		union {
+			struct group_filter filter;
+			uint8_t bytes[GROUP_FILTER_SIZE(4)];
+		} value;
+		memset(&value, 0xee, sizeof(value));
+		value.filter.gf_interface = ifindex;
+		put_group(&value.filter.gf_group, group_fi, request.group);
+		value.filter.gf_fmode = 0;
+		value.filter.gf_numsrc = capacity;
+		socklen_t length = GROUP_FILTER_SIZE(capacity), given = length;
+		rc = mrx_getsockopt(world->engine, socket->handle, fi ? IPPROTO_IPV6 : IPPROTO_IP,
+				    MCAST_MSFILTER, &value, &length);
+		FUZZ_CHECK(length <= given, "getsockopt(MCAST_MSFILTER) length %u of %u", length, given);
+		mode = value.filter.gf_fmode;
+		count = value.filter.gf_numsrc;
+		for (uint32_t i = 0; rc == 0 && i < count && i < capacity; i++) {
+			if (fi == 0)
+				mrx_addr_from_in(&got[i], ((struct sockaddr_in *)&value.filter.gf_slist[i])->sin_addr);
+			else
+				mrx_addr_from_in6(&got[i], &((struct sockaddr_in6 *)&value.filter.gf_slist[i])->sin6_addr);
+		}
+		for (uint32_t i = capacity; i < 4; i++)
+			FUZZ_CHECK(((uint8_t *)&value.filter.gf_slist[i])[0] == 0xee,
+				   "getsockopt(MCAST_MSFILTER) wrote past capacity");
+	} else if (ipv4_form) {
 		request.call_error = fi ? -EINVAL : 0;
 		struct in_addr sources[4];
 		memset(sources, 0xee, sizeof(sources));
@@ -1042,7 +1102,9 @@ static void op_get_filter(struct world *world, int slot, const uint8_t *arg)
 	}
 	char what[160];
 	snprintf(what, sizeof(what), "%s(if %u, group %s, capacity %u)",
-		 ipv4_form ? "getipv4sourcefilter" : "getsourcefilter", ifindex,
+		 via_getsockopt ? (ipv4_form ? "getsockopt(IP_MSFILTER)" : "getsockopt(MCAST_MSFILTER)")
+				: (ipv4_form ? "getipv4sourcefilter" : "getsourcefilter"),
+		 ifindex,
 		 group_text[group_fi][request.group], capacity);
 	finish_call(world, &request, rc, &snapshot, what);
 	if (rc != 0)
@@ -1216,6 +1278,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	config.max_memberships_per_socket = MAX_MEMBERSHIPS;
 	config.max_sources_per_filter = MAX_SOURCES;
 	FUZZ_CHECK(config.enforce_ssm_range, "SSM enforcement is the default");
+	/* Byte 0: bit 0 turns the SSM range's enforcement off. */
+	uint8_t settings = size ? data[0] : 0;
+	config.enforce_ssm_range = !(settings & 1);
+	world.model.enforce_ssm_range = config.enforce_ssm_range;
 	FUZZ_CHECK(mrx_engine_create(&config, &ops, &world.engine) == 0, "engine_create");
 	for (int i = 0; i < INTERFACES; i++) {
 		struct mrx_interface_config interface;
@@ -1233,7 +1299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(mrx_interface_add(world.engine, &interface) == 0, "interface_add");
 		world.model.up[i] = true;
 	}
-	for (size_t at = 0; at + 6 <= size; at += 6)
+	for (size_t at = 1; at + 6 <= size; at += 6)
 		run_operation(&world, data + at);
 	settle_and_check_router(&world);
 	mrx_engine_destroy(world.engine);
@@ -1283,6 +1349,7 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		const char *family = fi ? "ipv6" : "ipv4";
 		/* Any-source: join, block, unblock, leave; two sockets merging. */
 		seed.length = 0;
+		seed.bytes[seed.length++] = 0; /* settings: defaults */
 		OPEN(&seed, 0, fi);
 		OPEN(&seed, 1, fi);
 		OPT(&seed, 0, O_JOIN, 0, 0, 0, 0);
@@ -1301,6 +1368,7 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		fuzz_write_seed(writer, name, seed.bytes, seed.length);
 		/* Controlled-source: join pairs (SSM and not), leave them one by one. */
 		seed.length = 0;
+		seed.bytes[seed.length++] = 0; /* settings: defaults */
 		OPEN(&seed, 0, fi);
 		OPEN(&seed, 1, fi);
 		OPT(&seed, 0, O_JOIN_SOURCE, 0, 2, 0, 0);
@@ -1321,6 +1389,7 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		fuzz_write_seed(writer, name, seed.bytes, seed.length);
 		/* The final-state API in every form, reads with small buffers. */
 		seed.length = 0;
+		seed.bytes[seed.length++] = 0; /* settings: defaults */
 		OPEN(&seed, 0, fi);
 		OPEN(&seed, 2, fi);
 		OPT(&seed, 0, O_JOIN, 0, 1, 0, 0);
@@ -1328,6 +1397,8 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		SETFILTER(&seed, 0, 1, 0, 1, 1, 1, 0x02);    /* MCAST_MSFILTER EXCLUDE {s2} */
 		GET(&seed, 0, 0, 1, 0, 0);
 		GET(&seed, 0, 0, 1, 1, fi ? 0 : 1);
+		GET(&seed, 0, 0, 1, 2, 4);
+		GET(&seed, 0, 3, 1, 3, fi ? 4 : 5);
 		OPT(&seed, 2, O_JOIN, 0, 1, 0, 0);
 		int form_a = fi ? 1 : 2, form_b = fi ? 0 : 3;
 		SETFILTER(&seed, 2, form_a, 0, 1, 1, 2, 0x0a); /* EXCLUDE {s2, s1} */
@@ -1340,6 +1411,7 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		fuzz_write_seed(writer, name, seed.bytes, seed.length);
 		/* Interface down and up with changes while down; limits; bad arguments. */
 		seed.length = 0;
+		seed.bytes[seed.length++] = 0; /* settings: defaults */
 		OPEN(&seed, 0, fi);
 		OPEN(&seed, 3, !fi);
 		OPT(&seed, 0, O_JOIN, 0, 0, 0, 0);
@@ -1364,6 +1436,18 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		CLOSE(&seed, 0);                          /* EBADF */
 		SETTLE(&seed);
 		snprintf(name, sizeof(name), "%s-interfaces-limits", family);
+		fuzz_write_seed(writer, name, seed.bytes, seed.length);
+		/* SSM range not enforced: any-source on an SSM group; never-reported groups. */
+		seed.length = 0;
+		seed.bytes[seed.length++] = 1;
+		OPEN(&seed, 0, fi);
+		OPT(&seed, 0, O_JOIN, 0, 2, 0, 0);
+		OPT(&seed, 0, O_BLOCK, 0, 2, 1, 0);
+		OPT(&seed, 0, O_JOIN, 0, 3, 0, 0);
+		OPT(&seed, 0, O_JOIN, 0, 4, 0, 0);
+		QUERY(&seed, 0, fi, 5);
+		SETTLE(&seed);
+		snprintf(name, sizeof(name), "%s-ssm-not-enforced", family);
 		fuzz_write_seed(writer, name, seed.bytes, seed.length);
 	}
 }
