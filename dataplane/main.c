@@ -962,6 +962,9 @@ int main(int argc, char **argv)
 		mrx_ctl_server_close(server);
 	leave_everything(options.leave_wait_ms);
 	mrx_telemetry_detach();
+	for (uint32_t i = 0; i < program.config.socket_count; i++)
+		if (program.sockets[i].sink != NULL)
+			mrx_sink_flush(program.sockets[i].sink);
 	printf("mcastrx: final counters after %.1f s\n",
 	       (double)(mcastrx_clock_ns() - program.started_ns) / 1e9);
 	print_sockets(stdout, "  ");
