@@ -48,6 +48,8 @@ apply_sysctls() { # args...
           "net.ipv4.conf.vh.igmpv3_unsolicited_report_interval=$2" \
           "net.ipv6.conf.vh.mldv1_unsolicited_report_interval=$2" \
           "net.ipv6.conf.vh.mldv2_unsolicited_report_interval=$2"; shift ;;
+      --max-memberships) $h sysctl -qw "net.ipv4.igmp_max_memberships=$2"; shift ;;
+      --max-sources) $h sysctl -qw "net.ipv4.igmp_max_msf=$2"; shift ;;  # IPv4 only: no per-netns MLD limit
       *) echo "# linux_diff: no Linux equivalent for $1" >&2; return 1 ;;
     esac
     shift
