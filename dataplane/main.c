@@ -592,7 +592,6 @@ static void print_counters(FILE *out, const char *indent, bool zero_too)
 
 struct show_context {
 	struct mrx_ctl_reply *reply;
-	const struct mrx_program_socket *socket; /* NULL: all */
 };
 
 static void show_filter(void *context, const struct mrx_program_socket *socket,
