@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repetitions=3
-min_time=0.2
+min_time=0.1
 filter=""
 while [ $# -gt 0 ]; do
   case "$1" in

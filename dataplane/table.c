@@ -79,8 +79,11 @@ struct group_index {
  * buckets 3 sources and their 3 sets; the last 32-bit word of every bucket
  * is the "any other source" verdict, with bit 31 set when sources that hash
  * here overflowed into the next bucket. Empty places are copies of a real
- * pair, so a bucket is compared whole, without a branch. The writer's
- * bookkeeping sits in the 128 bytes before bucket 0. */
+ * pair, so a bucket is compared whole, without a branch. Nothing else is
+ * stored: the writer finds the bucket count from the payload's hash size
+ * and the overflow flags. Entries live in the table's memory (rte_malloc:
+ * hugepages) unless MRX_TABLE_ENTRY_HEAP=libc at creation (ASan sees
+ * those). */
 struct bucket4 {
 	uint32_t pairs[14]; /* source, set, source, set, ... */
 	uint32_t unused;
@@ -99,12 +102,6 @@ struct bucket6 {
 
 struct entry; /* the bucket array */
 
-struct entry_header {
-	uint32_t bucket_total; /* hashed buckets plus overflow buckets at the end */
-	uint32_t other_set;
-	uint8_t is_ipv6;
-	uint8_t unused[119]; /* 128 bytes: bucket 0 is 128-aligned */
-};
 
 struct set_directory {
 	uint32_t capacity;
@@ -134,6 +131,7 @@ struct mrx_table {
 	uint32_t group_count;
 	uint32_t max_groups;
 	bool avx512; /* line scans with AVX-512 (CPU has it) */
+	bool entries_in_libc; /* MRX_TABLE_ENTRY_HEAP=libc: entries from malloc (ASan) */
 	int socket_id;
 	struct rte_rcu_qsbr *rcu;
 	struct rte_rcu_qsbr_dq *defer_queue;
@@ -253,10 +251,6 @@ static inline uint64_t index_find6(const struct group_index *index, uint32_t sta
 	}
 }
 
-static inline const struct entry_header *entry_header_of(const struct entry *entry)
-{
-	return (const struct entry_header *)((const uint8_t *)entry - sizeof(struct entry_header));
-}
 
 /* The bucket a source starts at: hash scaled to 2^hash_bits buckets. */
 static inline const void *bucket_of(const struct entry *entry, uint32_t hash, uint16_t hash_bits)
@@ -288,9 +282,10 @@ static inline uint32_t bucket_find6(const void *start, const uint8_t *source)
 }
 
 /* A payload is EMPTY, TOMBSTONE, DIRECT (tag 11, set id in the high half) or
- * an entry: bucket 0's address (128-aligned) with the entry's hash size in
- * bits 2-6, so a reader always pairs an entry with its own size. */
-#define PAYLOAD_ENTRY_MASK (~(uint64_t)127)
+ * an entry: bucket 0's address (64-aligned) with the entry's hash size in
+ * bits 2-5, so a reader always pairs an entry with its own size. */
+#define PAYLOAD_ENTRY_MASK (~(uint64_t)63)
+#define HASH_BITS_MAX 15u /* 4 bits in the payload; bigger lists just fill buckets fuller */
 static inline uint32_t payload_verdict_or_entry(uint64_t payload, const struct entry **entry,
 						uint16_t *hash_bits)
 {
@@ -299,7 +294,7 @@ static inline uint32_t payload_verdict_or_entry(uint64_t payload, const struct e
 	if ((payload & 3u) == SLOT_DIRECT_TAG)
 		return (uint32_t)(payload >> 32);
 	*entry = (const struct entry *)(uintptr_t)(payload & PAYLOAD_ENTRY_MASK);
-	*hash_bits = (uint16_t)((payload >> 2) & 31u);
+	*hash_bits = (uint16_t)((payload >> 2) & 15u);
 	return UINT32_MAX;
 }
 
@@ -691,14 +686,25 @@ static void set_release(struct mrx_table *table, uint32_t id)
 
 /* ---------- writer: deferred freeing ---------- */
 
+static void *entry_allocate(const struct mrx_table *table, size_t size)
+{
+	if (table->entries_in_libc)
+		return aligned_alloc(64, size);
+	return rte_malloc_socket(NULL, size, 64, table->socket_id);
+}
+
 /* Every place of every bucket holds one reference (copies included), the
  * "other" verdict one for the whole entry. */
-static void entry_release(struct mrx_table *table, struct entry *entry)
+static void entry_release(struct mrx_table *table, struct entry *entry, bool is_ipv6,
+			  uint32_t hash_bits)
 {
-	const struct entry_header *header = entry_header_of(entry);
-	set_release(table, header->other_set);
-	for (uint32_t b = 0; b < header->bucket_total; b++) {
-		if (header->is_ipv6) {
+	const uint32_t *bucket0 = (const uint32_t *)entry;
+	uint32_t total = 1u << hash_bits;
+	while (((const uint32_t *)entry)[(total - 1) * 16 + 15] & BUCKET_OVERFLOW)
+		total++;
+	set_release(table, bucket0[15] & ~BUCKET_OVERFLOW);
+	for (uint32_t b = 0; b < total; b++) {
+		if (is_ipv6) {
 			const struct bucket6 *bucket = (const struct bucket6 *)entry + b;
 			for (uint32_t i = 0; i < BUCKET6_SOURCES; i++)
 				set_release(table, bucket->sets[i]);
@@ -708,7 +714,20 @@ static void entry_release(struct mrx_table *table, struct entry *entry)
 				set_release(table, bucket->pairs[2 * i + 1]);
 		}
 	}
-	free((void *)(uintptr_t)header);
+	if (table->entries_in_libc)
+		free(entry);
+	else
+		rte_free(entry);
+}
+
+/* A published entry payload: release what it holds. */
+static void payload_release(struct mrx_table *table, uint64_t payload, bool is_ipv6)
+{
+	if ((payload & 3u) == SLOT_DIRECT_TAG)
+		set_release(table, (uint32_t)(payload >> 32));
+	else
+		entry_release(table, (struct entry *)(uintptr_t)(payload & PAYLOAD_ENTRY_MASK),
+			      is_ipv6, (uint32_t)(payload >> 2) & 15u);
 }
 
 static void deferred_free(void *context, void *element, unsigned int n)
@@ -718,8 +737,8 @@ static void deferred_free(void *context, void *element, unsigned int n)
 	for (unsigned int k = 0; k < n; k++) {
 		struct deferred *item = &items[k];
 		switch (item->kind) {
-		case DEFERRED_ENTRY:
-			entry_release(table, item->pointer);
+		case DEFERRED_ENTRY: /* set_id: the family */
+			payload_release(table, (uint64_t)(uintptr_t)item->pointer, item->set_id != 0);
 			break;
 		case DEFERRED_SET_REFERENCE:
 			set_release(table, item->set_id);
@@ -947,12 +966,9 @@ struct compiled {
 	uint32_t direct_set;
 };
 
-static void compiled_release(struct mrx_table *table, struct compiled *c)
+static void compiled_release(struct mrx_table *table, struct compiled *c, bool is_ipv6)
 {
-	if (c->entry != NULL)
-		entry_release(table, c->entry);
-	else
-		set_release(table, c->direct_set);
+	payload_release(table, c->payload, is_ipv6);
 }
 
 static int verdict_of(struct mrx_table *table, const uint32_t *sockets, uint32_t count,
@@ -1071,12 +1087,13 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 		goto out;
 	}
 
-	/* the buckets: one when the list fits, else 2^hash_bits about half
-	 * full; a full bucket spills into the next (overflow buckets at the end) */
+	/* the buckets: one when the list fits, else 2^hash_bits about two
+	 * thirds full; a full bucket spills into the next (overflow buckets at
+	 * the end). Chosen by measurement (bench/README.md). */
 	uint32_t per_bucket = ipv4 ? BUCKET4_PAIRS : BUCKET6_SOURCES;
 	uint32_t hash_bits = 0;
 	if (stored > per_bucket)
-		while ((1u << hash_bits) * per_bucket < stored * 2)
+		while ((1u << hash_bits) * per_bucket * 2 < stored * 3 && hash_bits < HASH_BITS_MAX)
 			hash_bits++;
 	uint32_t hashed = 1u << hash_bits, total = hashed;
 	fill = calloc(hashed + stored, sizeof(uint32_t));
@@ -1091,18 +1108,16 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 		place[s] = b * per_bucket + fill[b]++;
 		total = RTE_MAX(total, b + 1);
 	}
-	size_t entry_size = RTE_ALIGN_CEIL(sizeof(struct entry_header) + (size_t)total * 64, 128);
-	struct entry_header *header = aligned_alloc(128, entry_size);
-	if (header == NULL)
+	struct entry *entry = entry_allocate(table, (size_t)total * 64);
+	if (entry == NULL)
 		goto release_listed;
-	memset(header, 0, entry_size);
-	header->bucket_total = total;
-	header->other_set = other_set;
-	header->is_ipv6 = !ipv4;
-	struct entry *entry = (struct entry *)(header + 1);
+	memset(entry, 0, (size_t)total * 64);
 	uint32_t *owner = malloc(sizeof(uint32_t) * total * per_bucket);
 	if (owner == NULL) {
-		free(header);
+		if (table->entries_in_libc)
+			free(entry);
+		else
+			rte_free(entry);
 		goto release_listed;
 	}
 	memset(owner, 0xff, sizeof(uint32_t) * total * per_bucket);
@@ -1201,7 +1216,7 @@ int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struc
 		if ((uint64_t)(index->used + index->tombstones + 1) * 4 > (uint64_t)index->capacity * 3) {
 			rc = index_rebuild(table, published);
 			if (rc != 0) {
-				compiled_release(table, &compiled);
+				compiled_release(table, &compiled, !ipv4);
 				return rc;
 			}
 			i = index_locate(*published, group->bytes, interface, &found);
@@ -1223,7 +1238,8 @@ defer_old:
 								   .set_id = (uint32_t)(old >> 32) });
 		else
 			mrx_table_defer(table, &(struct deferred){ .kind = DEFERRED_ENTRY,
-								   .pointer = (void *)(uintptr_t)(old & PAYLOAD_ENTRY_MASK) });
+								   .set_id = !ipv4,
+								   .pointer = (void *)(uintptr_t)old });
 	}
 	return 0;
 }
@@ -1248,6 +1264,8 @@ struct mrx_table *mrx_table_create(const struct mrx_table_params *params)
 	table->max_groups = params->max_groups;
 	table->rcu = params->rcu;
 	table->avx512 = use_avx512();
+	const char *heap = getenv("MRX_TABLE_ENTRY_HEAP");
+	table->entries_in_libc = heap != NULL && strcmp(heap, "libc") == 0;
 	uint32_t capacity = 8;
 	while (capacity < params->max_groups * 2)
 		capacity *= 2;
@@ -1306,7 +1324,7 @@ static void index_release_all(struct mrx_table *table, struct group_index *index
 		if ((payload & 3u) == SLOT_DIRECT_TAG)
 			set_release(table, (uint32_t)(payload >> 32));
 		else
-			entry_release(table, (struct entry *)(uintptr_t)(payload & PAYLOAD_ENTRY_MASK));
+			payload_release(table, payload, is_ipv6_index(index));
 	}
 	rte_free(index);
 }

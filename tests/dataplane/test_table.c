@@ -326,12 +326,16 @@ static void check_all_agree(const struct mrx_workload_params *params, const char
 	/* every kind of key occurs */
 	assert_true(w->counts[0] > 0);
 	assert_true(w->counts[1] > 0);
-	/* the table twice: vector scans (when the CPU has AVX-512) and scalar scans */
+	/* the table twice: vector scans (when the CPU has AVX-512) with entries in
+	 * rte_malloc memory, then scalar scans with entries in the C heap */
 	for (int scalar = 0; scalar <= 1; scalar++) {
-		if (scalar)
+		if (scalar) { /* and entries in the C heap */
 			setenv("MRX_TABLE_NO_AVX512", "1", 1);
+			setenv("MRX_TABLE_ENTRY_HEAP", "libc", 1);
+		}
 		struct mrx_table *table = make_table(name, params->groups, NULL);
 		unsetenv("MRX_TABLE_NO_AVX512");
+		unsetenv("MRX_TABLE_ENTRY_HEAP");
 		assert_int_equal(mrx_workload_fill_table(w, table), 0);
 		assert_int_equal(mrx_table_group_count(table), params->groups);
 		if (params->ipv6)
@@ -471,7 +475,9 @@ static void test_rcu_reader_sees_old_or_new(void **state)
 	assert_non_null(rcu);
 	assert_int_equal(rte_rcu_qsbr_init(rcu, 1), 0);
 	struct rcu_shared shared = { .rcu = rcu };
+	setenv("MRX_TABLE_ENTRY_HEAP", "libc", 1); /* so that ASan sees a use after free */
 	shared.table = make_table("t_rcu", RCU_LIVE_MAX, rcu);
+	unsetenv("MRX_TABLE_ENTRY_HEAP");
 	pthread_t reader;
 	assert_int_equal(pthread_create(&reader, NULL, rcu_reader, &shared), 0);
 
