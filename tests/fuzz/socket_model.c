@@ -794,6 +794,10 @@ static void finish_call(struct world *world, const struct request *request, int 
 	if (same_state)
 		FUZZ_CHECK(world->frames == frames_before,
 			   "%s left the merged filter as it was but sent a frame", what);
+	else if (model->up[i] && !never_reported(fi, g))
+		/* RFC 3376 5.1 / RFC 3810 6.1: a State-Change Report goes out at once. */
+		FUZZ_CHECK(world->frames > frames_before,
+			   "%s changed the merged filter of an up interface but sent no report", what);
 }
 
 static void decode_group(struct request *request, int family_index, unsigned selector)
