@@ -64,16 +64,17 @@ static void usage(FILE *out)
 "      (at IPPROTO_IP, imr_interface = the interface's IPv4 address)\n"
 "\n"
 "Options:\n"
-"  --ipv4 A                  interface IPv4 address (default 192.0.2.1; 0.0.0.0: none)\n"
-"  --ipv6-ll A               interface IPv6 link-local address (default fe80::1; ::: none)\n"
+"  --ipv4 A                  interface IPv4 address (default 192.0.2.1; '0.0.0.0': none)\n"
+"  --ipv6-ll A               interface IPv6 link-local address (default fe80::1; '::': none)\n"
 "  --mac M                   interface MAC (default 02:00:00:00:00:01)\n"
-"  --mtu N                   interface MTU (default 1500)\n"
+"  --mtu N                   interface IP MTU, 1280 to 9216 (default 1500)\n"
 "  --vlan ID                 tag frames with 802.1Q VLAN ID (1..4094; queries arrive tagged)\n"
 "  --robustness N            Robustness Variable (default 2)\n"
 "  --unsolicited-interval MS Unsolicited Report Interval for every protocol version\n"
 "                            (default: 1 s for IGMPv3/MLDv2, 10 s for IGMPv1/v2/MLDv1)\n"
-"  --force-igmp-version N    1, 2 or 3 (default: follow the querier)\n"
-"  --force-mld-version N     1 or 2 (default: follow the querier)\n"
+"  --force-igmp-version N    highest IGMP version used, 1, 2 or 3; older queriers are\n"
+"                            still followed (default: 3, follow the querier)\n"
+"  --force-mld-version N     highest MLD version used, 1 or 2 (default: 2, follow the querier)\n"
 "  --max-memberships N       memberships per socket (default 4096)\n"
 "  --max-sources N           sources per filter (default 1024)\n"
 "  --no-ssm-range            do not refuse EXCLUDE mode on 232/8 and ff3x::/32\n"
@@ -482,8 +483,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_MTU:
-			if (!parse_unsigned(optarg, 1, 9216, &value))
-				return bad_argument("--mtu", optarg, "bytes, up to 9216");
+			if (!parse_unsigned(optarg, 1280, 9216, &value))
+				return bad_argument("--mtu", optarg, "bytes, 1280 to 9216");
 			interface.mtu = (uint32_t)value;
 			break;
 		case OPT_VLAN:
