@@ -11,6 +11,9 @@ from the RFCs and docs/SOCKET-OPTION-RULES.md, sit in its comments:
                                             operation (as `mcastrx-replay -v`
                                             prints it), at a time from A to B
                                             seconds (t=A: exactly A, to the ms)
+  #>* t=A..B SUMMARY                        the same, but consecutive "#>*"
+                                            lines may come in any order (frames
+                                            of independent random timers)
   # args: OPTIONS                           command-line options of the run
   # text                                    a plain comment
 An operation without "#=" is an error of the test itself. The output must
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 
+ANY_ORDER = "\0"
 TIME = re.compile(r"^  t=([0-9]+(?:\.[0-9]+)?)(?:\.\.([0-9]+(?:\.[0-9]+)?))? (.*)$")
 
 
@@ -39,6 +43,9 @@ def expectations(path):
         stripped = line.strip()
         if stripped.startswith("# args:"):
             args = stripped[len("# args:"):].split()
+            continue
+        if stripped.startswith("#>*"):
+            expected.append(ANY_ORDER + "  " + stripped[3:].strip())
             continue
         if stripped.startswith("#>"):
             expected.append("  " + stripped[2:].strip())
@@ -62,8 +69,39 @@ def line_matches(expected, actual):
     return low - 0.0005 <= float(a.group(1)) <= high + 0.0005 and e.group(3) == a.group(3)
 
 
+def settle_any_order(expected, actual):
+    """Runs of "#>*" lines match the same number of actual lines in any
+    order: reorder each run as the actual lines it matches, one to one."""
+    result, i = [], 0
+    while i < len(expected):
+        if not expected[i].startswith(ANY_ORDER):
+            result.append(expected[i])
+            i += 1
+            continue
+        run = []
+        while i < len(expected) and expected[i].startswith(ANY_ORDER):
+            run.append(expected[i][len(ANY_ORDER):])
+            i += 1
+        window = actual[len(result):len(result) + len(run)]
+        placed = [None] * len(window)
+        left = []
+        for line in run:
+            slot = next((k for k, a in enumerate(window)
+                         if placed[k] is None and line_matches(line, a)), None)
+            if slot is None:
+                left.append(line)
+            else:
+                placed[slot] = line
+        for k in range(len(placed)):
+            if placed[k] is None and left:
+                placed[k] = left.pop(0)
+        result += [line for line in placed if line is not None] + left
+    return result
+
+
 def compare(expected, actual):
     """A list of problem lines (empty: same)."""
+    expected = settle_any_order(expected, actual)
     problems = []
     for i in range(max(len(expected), len(actual))):
         e = expected[i] if i < len(expected) else None

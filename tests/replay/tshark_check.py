@@ -43,10 +43,31 @@ def expected_frames(script):
     """The frames a golden script's "#>" lines expect, as decoded tuples."""
     frames = []
     for line in open(script):
-        match = re.match(r"^\s*#>\s*t=\S+ (.*)$", line)
+        match = re.match(r"^\s*#>(\*?)\s*t=\S+ (.*)$", line)
         if match:
-            frames.append(parse_summary(match.group(1)))
+            frames.append((parse_summary(match.group(2)), match.group(1) == "*"))
     return frames
+
+
+def frames_match(expected, decoded):
+    """Problems comparing expected (frame, any_order) pairs with decoded
+    frames; a run of any-order frames matches the same number of decoded
+    frames as a multiset."""
+    problems = []
+    if len(expected) != len(decoded):
+        problems.append(f"{len(decoded)} frames in the pcap, the script expects {len(expected)}")
+    i = 0
+    while i < min(len(expected), len(decoded)):
+        j = i + 1
+        if expected[i][1]:
+            while j < len(expected) and expected[j][1]:
+                j += 1
+        want = [frame for frame, _ in expected[i:j]]
+        got = decoded[i:j]
+        if (sorted(map(repr, want)) != sorted(map(repr, got))) if j - i > 1 else want != got:
+            problems.append(f"frame {i + 1}: tshark decodes {got}, the script expects {want}")
+        i = j
+    return problems
 
 
 def parse_summary(summary):
@@ -187,12 +208,7 @@ def check(tool, tshark, script, work, golden, number):
         decoded.append(frame)
         problems += [f"frame {row[0]}: {p}" for p in frame_problems]
     if golden:
-        expected = expected_frames(script)
-        if len(expected) != len(decoded):
-            problems.append(f"{len(decoded)} frames in the pcap, the script expects {len(expected)}")
-        for i, (e, d) in enumerate(zip(expected, decoded)):
-            if e != d:
-                problems.append(f"frame {i + 1}: tshark decodes {d}, the script expects {e}")
+        problems += frames_match(expected_frames(script), decoded)
     return problems, len(rows)
 
 
