@@ -285,6 +285,8 @@ int mrx_control_round(struct mrx_dataplane *dp)
 		work++;
 	}
 	mrx_ports_refresh_multicast(dp);
+	if (dp->retired_count > 0)
+		mrx_socket_slots_reclaim(dp, false);
 	return work;
 }
 

@@ -75,6 +75,7 @@ struct mrx_rx_queue {
 struct mrx_lcore {
 	unsigned lcore_id;
 	unsigned thread_id; /* QSBR thread id */
+	bool registered;    /* manual receive: QSBR thread registered and online */
 	uint32_t queue_count;
 	struct mrx_rx_queue queues[MCASTRX_MAX_PORTS * MCASTRX_MAX_QUEUES_PER_PORT];
 	uint64_t counters[MCASTRX_LCORE_COUNTER_MAX];
@@ -121,6 +122,14 @@ struct mrx_dataplane {
 
 	uint32_t max_sockets;
 	struct mrx_socket_slot **sockets; /* [max_sockets], RCU-read by lcores */
+	/* Closed sockets waiting for their grace period (never blocks a caller,
+	 * which matters when the closing thread is itself a receive poller). */
+	struct mrx_retired_slot {
+		struct mrx_socket_slot *slot;
+		uint64_t token;
+	} *retired;
+	uint32_t retired_count;
+	uint32_t retired_capacity;
 
 	pthread_t control_thread;
 	bool control_thread_started;
@@ -142,8 +151,11 @@ void mrx_multicast_mac(const struct mrx_addr *group, uint8_t mac[6]);
 
 /* deliver.c: socket slots and the fan-out. */
 int mrx_socket_slot_create(struct mrx_dataplane *dp, int handle, int family, uint32_t ring_size);
-/* Unpublish, wait for every lcore's quiescent state, drain and free. */
+/* Unpublish now; drain and free once every lcore has passed a quiescent
+ * state (mrx_socket_slots_reclaim). */
 void mrx_socket_slot_destroy(struct mrx_dataplane *dp, int handle);
+/* Free the retired slots whose grace period is over; wait: until all are. */
+void mrx_socket_slots_reclaim(struct mrx_dataplane *dp, bool wait);
 /* Deliver one classified packet to the sockets of a table set; returns the
  * number of sockets it was put on (0: the caller still owns the mbuf). */
 unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
@@ -152,6 +164,8 @@ void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet);
 
 /* lcore.c */
 int mrx_lcore_main(void *lcore);
+/* One pass over the lcore's queues and a quiescent report; frames received. */
+unsigned mrx_lcore_poll_once(struct mrx_dataplane *dp, struct mrx_lcore *lcore);
 /* Classify, punt, look up and deliver one burst (what the loop does per
  * rx burst; callable from tests on any registered reader). */
 void mrx_lcore_process_burst(struct mrx_dataplane *dp, struct mrx_lcore *lcore,

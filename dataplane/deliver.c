@@ -50,6 +50,16 @@ int mrx_socket_slot_create(struct mrx_dataplane *dp, int handle, int family, uin
 	return 0;
 }
 
+static void slot_free(struct mrx_socket_slot *slot)
+{
+	void *mbufs[64];
+	unsigned taken;
+	while ((taken = rte_ring_dequeue_burst(slot->ring, mbufs, RTE_DIM(mbufs), NULL)) > 0)
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)mbufs, taken);
+	free(slot->ring);
+	free(slot);
+}
+
 void mrx_socket_slot_destroy(struct mrx_dataplane *dp, int handle)
 {
 	if (handle < 0 || (uint32_t)handle >= dp->max_sockets)
@@ -58,15 +68,47 @@ void mrx_socket_slot_destroy(struct mrx_dataplane *dp, int handle)
 	if (slot == NULL)
 		return;
 	__atomic_store_n(&dp->sockets[handle], NULL, __ATOMIC_RELEASE);
-	/* No lcore still holds the slot after every one passed a quiescent point. */
-	if (dp->qsbr != NULL)
-		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
-	void *mbufs[64];
-	unsigned taken;
-	while ((taken = rte_ring_dequeue_burst(slot->ring, mbufs, RTE_DIM(mbufs), NULL)) > 0)
-		rte_pktmbuf_free_bulk((struct rte_mbuf **)mbufs, taken);
-	free(slot->ring);
-	free(slot);
+	if (dp->qsbr == NULL) {
+		slot_free(slot);
+		return;
+	}
+	if (dp->retired_count == dp->retired_capacity) {
+		uint32_t capacity = dp->retired_capacity ? dp->retired_capacity * 2 : 16;
+		struct mrx_retired_slot *retired = realloc(dp->retired, capacity * sizeof(*retired));
+		if (retired == NULL) {
+			/* No room to defer: wait for the grace period here. */
+			rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+			slot_free(slot);
+			return;
+		}
+		dp->retired = retired;
+		dp->retired_capacity = capacity;
+	}
+	/* No lcore still holds the slot once every one passed a quiescent point
+	 * after this token. */
+	dp->retired[dp->retired_count++] = (struct mrx_retired_slot){
+		.slot = slot,
+		.token = rte_rcu_qsbr_start(dp->qsbr),
+	};
+	mrx_socket_slots_reclaim(dp, false);
+}
+
+void mrx_socket_slots_reclaim(struct mrx_dataplane *dp, bool wait)
+{
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < dp->retired_count; i++) {
+		struct mrx_retired_slot *retired = &dp->retired[i];
+		if (rte_rcu_qsbr_check(dp->qsbr, retired->token, wait) == 1)
+			slot_free(retired->slot);
+		else
+			dp->retired[kept++] = *retired;
+	}
+	dp->retired_count = kept;
+	if (kept == 0) {
+		free(dp->retired);
+		dp->retired = NULL;
+		dp->retired_capacity = 0;
+	}
 }
 
 /* The binding of a socket (bind(2)): port and group, if any. Fragments go

@@ -149,25 +149,32 @@ static void lookup_and_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore
 	}
 }
 
+unsigned mrx_lcore_poll_once(struct mrx_dataplane *dp, struct mrx_lcore *lcore)
+{
+	struct rte_mbuf *mbufs[MRX_MAX_BURST];
+	uint16_t burst = dp->settings.burst_size;
+	unsigned total = 0;
+	for (uint32_t q = 0; q < lcore->queue_count; q++) {
+		const struct mrx_rx_queue *queue = &lcore->queues[q];
+		uint16_t received = rte_eth_rx_burst(queue->port_id, queue->queue_id, mbufs, burst);
+		if (received > 0)
+			mrx_lcore_process_burst(dp, lcore, queue, mbufs, received);
+		total += received;
+	}
+	/* Nothing from the table or a socket slot is held past here. */
+	rte_rcu_qsbr_quiescent(dp->qsbr, lcore->thread_id);
+	return total;
+}
+
 int mrx_lcore_main(void *argument)
 {
 	struct mrx_lcore *lcore = argument;
 	struct mrx_dataplane *dp = &mrx_dataplane;
-	uint16_t burst = dp->settings.burst_size;
-	struct rte_mbuf *mbufs[MRX_MAX_BURST];
 
 	rte_rcu_qsbr_thread_register(dp->qsbr, lcore->thread_id);
 	rte_rcu_qsbr_thread_online(dp->qsbr, lcore->thread_id);
-	while (!__atomic_load_n(&dp->lcores_stop, __ATOMIC_ACQUIRE)) {
-		for (uint32_t q = 0; q < lcore->queue_count; q++) {
-			const struct mrx_rx_queue *queue = &lcore->queues[q];
-			uint16_t received = rte_eth_rx_burst(queue->port_id, queue->queue_id, mbufs, burst);
-			if (received > 0)
-				mrx_lcore_process_burst(dp, lcore, queue, mbufs, received);
-		}
-		/* Nothing from the table or a socket slot is held past here. */
-		rte_rcu_qsbr_quiescent(dp->qsbr, lcore->thread_id);
-	}
+	while (!__atomic_load_n(&dp->lcores_stop, __ATOMIC_ACQUIRE))
+		mrx_lcore_poll_once(dp, lcore);
 	rte_rcu_qsbr_thread_offline(dp->qsbr, lcore->thread_id);
 	rte_rcu_qsbr_thread_unregister(dp->qsbr, lcore->thread_id);
 	return 0;

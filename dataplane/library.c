@@ -152,6 +152,11 @@ static int settings_prepare(struct mcastrx_settings *s)
 		if (port->tx_descriptors == 0)
 			port->tx_descriptors = 512;
 	}
+	if (s->manual_receive) {
+		if (s->lcore_count == 0)
+			s->lcore_count = 1;
+		return 0; /* the application's threads poll: no EAL lcore to check */
+	}
 	if (s->lcore_count == 0) {
 		unsigned lcore_id;
 		RTE_LCORE_FOREACH_WORKER(lcore_id) {
@@ -188,11 +193,22 @@ static void teardown(struct mrx_dataplane *dp)
 	}
 	if (dp->lcores != NULL) {
 		__atomic_store_n(&dp->lcores_stop, true, __ATOMIC_RELEASE);
-		for (uint32_t i = 0; i < dp->lcore_count; i++)
-			rte_eal_wait_lcore(dp->lcores[i].lcore_id);
+		for (uint32_t i = 0; i < dp->lcore_count; i++) {
+			if (!dp->settings.manual_receive) {
+				rte_eal_wait_lcore(dp->lcores[i].lcore_id);
+			} else if (dp->lcores[i].registered) {
+				/* The application's poller: no pass runs now (stop
+				 * must not race mcastrx_receive_poll). */
+				rte_rcu_qsbr_thread_offline(dp->qsbr, dp->lcores[i].thread_id);
+				rte_rcu_qsbr_thread_unregister(dp->qsbr, dp->lcores[i].thread_id);
+				dp->lcores[i].registered = false;
+			}
+		}
 	}
 	for (uint32_t h = 0; dp->sockets != NULL && h < dp->max_sockets; h++)
 		mrx_socket_slot_destroy(dp, (int)h);
+	if (dp->qsbr != NULL)
+		mrx_socket_slots_reclaim(dp, true); /* every reader is offline now */
 	if (dp->punt_ring != NULL) {
 		struct rte_mbuf *mbufs[32];
 		unsigned taken;
@@ -259,7 +275,7 @@ static int start_locked(struct mrx_dataplane *dp, const struct mcastrx_settings 
 		return -ENOMEM;
 	uint32_t next = 0;
 	for (uint32_t i = 0; i < dp->lcore_count; i++) {
-		dp->lcores[i].lcore_id = s.lcores[i];
+		dp->lcores[i].lcore_id = s.manual_receive ? LCORE_ID_ANY : s.lcores[i];
 		dp->lcores[i].thread_id = i;
 	}
 	for (uint32_t p = 0; p < s.port_count; p++) {
@@ -319,7 +335,7 @@ static int start_locked(struct mrx_dataplane *dp, const struct mcastrx_settings 
 	rc = mrx_ports_start(dp);
 	if (rc != 0)
 		return rc;
-	for (uint32_t i = 0; i < dp->lcore_count; i++) {
+	for (uint32_t i = 0; i < dp->lcore_count && !s.manual_receive; i++) {
 		rc = rte_eal_remote_launch(mrx_lcore_main, &dp->lcores[i], dp->lcores[i].lcore_id);
 		if (rc != 0)
 			return rc;
@@ -385,6 +401,22 @@ int mcastrx_control_poll(void)
 		rc = mrx_control_round(dp);
 	pthread_mutex_unlock(&dp->control_lock);
 	return rc;
+}
+
+int mcastrx_receive_poll(unsigned slot)
+{
+	struct mrx_dataplane *dp = &mrx_dataplane;
+	if (!mcastrx_running())
+		return -ENODEV;
+	if (!dp->settings.manual_receive || slot >= dp->lcore_count)
+		return -EINVAL;
+	struct mrx_lcore *lcore = &dp->lcores[slot];
+	if (!lcore->registered) {
+		rte_rcu_qsbr_thread_register(dp->qsbr, lcore->thread_id);
+		rte_rcu_qsbr_thread_online(dp->qsbr, lcore->thread_id);
+		lcore->registered = true;
+	}
+	return (int)mrx_lcore_poll_once(dp, lcore);
 }
 
 uint64_t mcastrx_control_next_deadline_ns(void)

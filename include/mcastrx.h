@@ -86,6 +86,12 @@ struct mcastrx_settings {
 	 * false: the application calls mcastrx_control_poll() itself. */
 	bool control_thread;
 	struct mrx_engine_config engine; /* mrx_engine_config_init() defaults */
+	/* true: no receive lcore is launched; lcore_count (0: 1) receive slots
+	 * are made, queues given to them as above, and the application polls
+	 * each slot from one thread of its own with mcastrx_receive_poll()
+	 * (run to completion: receive and consume in one thread). lcores[] is
+	 * not used. */
+	bool manual_receive;
 };
 
 /* Fill settings with the defaults above (no port, control_thread false). */
@@ -128,6 +134,14 @@ bool mcastrx_running(void);
  * control_thread = false (else -EBUSY). Returns the number of frames and
  * timers handled (>= 0), never blocks beyond the control lock. */
 int mcastrx_control_poll(void);
+
+/* manual_receive only: one pass of receive slot `slot` (0 .. lcore_count-1)
+ * over its queues -- receive, classify, punt, look up, deliver -- then a
+ * quiescent-state report. Call it from one thread per slot, again and
+ * again: socket close and table reclamation wait for every slot's next
+ * pass. Returns the frames received (>= 0), -EINVAL (not manual or bad
+ * slot), -ENODEV (not started). */
+int mcastrx_receive_poll(unsigned slot);
 
 /* ns until the engine's next timer (0 if due, UINT64_MAX if none); lets a
  * polling application sleep. */

@@ -870,6 +870,44 @@ static void test_table_full_is_counted(void **state)
 	drain_tx();
 }
 
+/* manual_receive: the test thread is the receive poller (run to
+ * completion). A closed socket's slot is freed only after the poller's
+ * next pass -- deterministic check of the grace period -- and closing from
+ * the poller's own thread does not deadlock. */
+static void test_manual_receive_grace_period(void **state)
+{
+	struct mcastrx_settings settings;
+	fixture_settings(&settings);
+	settings.manual_receive = true;
+	settings.lcore_count = 1;
+	assert_int_equal(mcastrx_start(&settings), 0);
+	assert_int_equal(mcastrx_receive_poll(1), -EINVAL);
+	int socket = mcastrx_socket_open(AF_INET);
+	assert_true(socket >= 0);
+	join(socket, AF_INET, "239.10.0.1");
+	struct frame_spec s;
+	spec_v4(&s, "10.0.0.1", "239.10.0.1");
+	uint16_t length = build_frame(&s, frame);
+	assert_int_equal(fixture_inject(frame, length), 0);
+	assert_int_equal(mcastrx_receive_poll(0), 1);
+	struct mcastrx_packet packets[4];
+	assert_int_equal(mcastrx_recv_burst(socket, packets, 4), 1);
+	mcastrx_packets_free(packets, 1);
+	assert_int_equal(fixture_inject(frame, length), 0);
+	assert_int_equal(mcastrx_receive_poll(0), 1); /* left in the ring */
+
+	assert_int_equal(mcastrx_socket_close(socket), 0);
+	assert_int_equal(mrx_dataplane.retired_count, 1); /* the poller has not passed */
+	assert_int_equal(mcastrx_control_poll() >= 0, 1);
+	assert_int_equal(mrx_dataplane.retired_count, 1);
+	assert_int_equal(mcastrx_receive_poll(0), 0);  /* a quiescent report */
+	assert_int_equal(mcastrx_control_poll() >= 0, 1);
+	assert_int_equal(mrx_dataplane.retired_count, 0);
+	mcastrx_stop();
+	drain_tx();
+	assert_int_equal(mcastrx_receive_poll(0), -ENODEV);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_restart_two_ports_control_thread),
 		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_table_full_is_counted),
+		cmocka_unit_test(test_manual_receive_grace_period),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
