@@ -53,7 +53,8 @@ if command -v tshark >/dev/null 2>&1; then
     [ -f "$f" ] || continue
     echo "demo: $f holds $(tshark -r "$f" 2>/dev/null | wc -l) datagrams:"
     tshark -r "$f" -T fields -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e udp.dstport \
-      2>/dev/null | sort | uniq -c | sed 's/^/    /'
+      2>/dev/null | tr -s '\t' ' ' | sed 's/^ //' | sort | uniq -c |
+      awk '{ printf "    %4d x %s -> %s port %s\n", $1, $2, $3, $4 }'
   done
   if [ -s build/demo/reports.pcap ]; then
     echo "demo: IGMP/MLD reports mcastrx sent (build/demo/reports.pcap):"
