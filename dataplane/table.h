@@ -29,6 +29,15 @@
  *     a lookup and its last use of the returned set id / socket set.
  *   - Build with -DALLOW_EXPERIMENTAL_API (rte_rcu_qsbr_dq_*): table_dep
  *     carries it.
+ *   - Memory: group indexes and entries come from rte_malloc (hugepages
+ *     when EAL has them), so create the table after rte_eal_init(). Both
+ *     indexes (IPv4 16 B/slot, IPv6 32 B/slot) are sized for max_groups at
+ *     creation (2x max_groups slots each, rounded up to a power of two).
+ *   - Environment, read by mrx_table_create (tests, benchmarks):
+ *     MRX_TABLE_NO_AVX512=1 uses the scalar line scans even on AVX-512
+ *     CPUs; MRX_TABLE_ENTRY_HEAP=libc takes entries from malloc (ASan).
+ *   - The writer may block in rte_rcu_qsbr_synchronize() when the defer
+ *     queue (4096 items) is full of items whose grace period has not ended.
  */
 #ifndef MRX_TABLE_H
 #define MRX_TABLE_H
@@ -67,6 +76,8 @@ struct mrx_table_socket_filter {
 
 /* Create an empty table. NULL with rte_errno set (EINVAL, ENOMEM). */
 struct mrx_table *mrx_table_create(const struct mrx_table_params *params);
+/* Free everything: call when no reader uses the table any more (registered
+ * readers must be offline or keep reporting quiescent states). NULL: no-op. */
 void mrx_table_free(struct mrx_table *table);
 
 /* Writer only. Replace everything known about (interface, group) with the
