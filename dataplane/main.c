@@ -241,6 +241,49 @@ static void program_free(void)
 	mrx_config_free(&program.config);
 }
 
+/* ---- receive workers ----
+ * The library runs in manual_receive mode: its receive slots are polled by
+ * workers this program launches on the EAL worker lcores, and only once
+ * every configured socket is open and joined, so that a replayed capture is
+ * not consumed before the memberships exist. The main lcore never polls a
+ * slot: it publishes table changes, which wait for every slot's next pass. */
+
+static volatile bool receive_stop;
+
+static int receive_worker(void *argument)
+{
+	unsigned slot = (unsigned)(uintptr_t)argument;
+	while (!__atomic_load_n(&receive_stop, __ATOMIC_ACQUIRE))
+		if (mcastrx_receive_poll(slot) == 0)
+			rte_pause();
+	return 0;
+}
+
+/* One worker per receive slot (the library made at most one per worker). */
+static int launch_receive_workers(void)
+{
+	unsigned slots = mcastrx_lcore_count();
+	unsigned slot = 0;
+	unsigned lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (slot == slots)
+			break;
+		int result = rte_eal_remote_launch(receive_worker, (void *)(uintptr_t)slot, lcore);
+		if (result < 0)
+			return result;
+		if (slot < MCASTRX_MAX_LCORES)
+			program.slot_lcores[slot] = lcore;
+		slot++;
+	}
+	return slot == slots ? 0 : -ENODEV;
+}
+
+static void stop_receive_workers(void)
+{
+	__atomic_store_n(&receive_stop, true, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+}
+
 /* ---- sockets and memberships ---- */
 
 static int option_level(int family)
@@ -563,7 +606,8 @@ static void print_counters(FILE *out, const char *indent, bool zero_too)
 			continue;
 		fprintf(out, "%slcore %u (%u queues): received %" PRIu64 "  delivered %" PRIu64
 			     "  dropped %" PRIu64 "  punted %" PRIu64 "\n",
-			indent, lcore.lcore_id, lcore.queue_count,
+			indent, i < MCASTRX_MAX_LCORES ? program.slot_lcores[i] : lcore.lcore_id,
+			lcore.queue_count,
 			lcore.counters[MCASTRX_LCORE_RX_PACKETS],
 			lcore.counters[MCASTRX_LCORE_DELIVERED_PACKETS],
 			lcore.counters[MCASTRX_LCORE_DROPPED], lcore.counters[MCASTRX_LCORE_PUNTED]);
@@ -749,6 +793,8 @@ static void fill_settings(struct mcastrx_settings *settings)
 {
 	mcastrx_settings_init(settings);
 	settings->control_thread = false; /* the main thread polls: one TX user per queue */
+	settings->manual_receive = true;  /* our workers start once the sockets are set up */
+	settings->lcore_count = rte_lcore_count() - 1; /* checked >= 1 in main */
 	settings->socket_ring_size = program.config.socket_ring_size;
 	settings->engine.enforce_ssm_range = program.config.enforce_ssm_range;
 	settings->engine.max_memberships_per_socket = program.config.max_memberships_per_socket;
@@ -858,6 +904,11 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	if (rte_lcore_count() < 2) {
+		fprintf(stderr, "mcastrx: needs a worker lcore besides the main one (e.g. -l 0-1)\n");
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
 	/* every configured port must exist: say which one does not */
 	for (uint32_t i = 0; i < program.config.interface_count; i++) {
 		const struct mrx_config_interface *interface = &program.config.interfaces[i];
@@ -887,11 +938,12 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
 
+	bool workers_launched = false;
+	struct mrx_ctl_server *server = NULL;
 	exit_code = open_sockets();
 	if (exit_code != EXIT_OK)
 		goto stop;
 
-	struct mrx_ctl_server *server = NULL;
 	if (program.config.control_socket[0] != '\0') {
 		result = mrx_ctl_server_open(program.config.control_socket, handle_request, NULL,
 					     &server, error, sizeof(error));
@@ -904,6 +956,13 @@ int main(int argc, char **argv)
 	if (mrx_telemetry_register(&program) < 0)
 		fprintf(stderr, "mcastrx: telemetry commands not registered (continuing)\n");
 
+	workers_launched = true;
+	result = launch_receive_workers();
+	if (result < 0) {
+		fprintf(stderr, "mcastrx: cannot launch the receive workers: %s\n", strerror(-result));
+		exit_code = EXIT_RUNTIME;
+		goto stop;
+	}
 	printf("mcastrx: running: %u interface(s), %u socket(s), %u receive lcore(s)%s%s\n",
 	       program.config.interface_count, program.config.socket_count, mcastrx_lcore_count(),
 	       server ? ", control socket " : "", server ? program.config.control_socket : "");
@@ -957,8 +1016,8 @@ int main(int argc, char **argv)
 	printf("mcastrx: stopping (%s): leaving every group\n", why);
 	fflush(stdout);
 
-	if (server != NULL)
-		mrx_ctl_server_close(server);
+	mrx_ctl_server_close(server);
+	server = NULL;
 	leave_everything(options.leave_wait_ms);
 	mrx_telemetry_detach();
 	for (uint32_t i = 0; i < program.config.socket_count; i++)
@@ -981,13 +1040,20 @@ int main(int argc, char **argv)
 	fflush(stdout);
 stop:
 	mrx_telemetry_detach();
+	mrx_ctl_server_close(server);
+	/* sockets first: a close publishes table changes, which wait for the
+	 * receive workers' next pass */
 	for (uint32_t i = 0; i < program.config.socket_count; i++) {
 		struct mrx_program_socket *socket = &program.sockets[i];
 		if (socket->handle >= 0)
 			mcastrx_socket_close(socket->handle);
 		socket->handle = -1;
-		mrx_sink_close(socket->sink);
-		socket->sink = NULL;
+	}
+	if (workers_launched)
+		stop_receive_workers();
+	for (uint32_t i = 0; i < program.config.socket_count; i++) {
+		mrx_sink_close(program.sockets[i].sink);
+		program.sockets[i].sink = NULL;
 	}
 	mcastrx_stop();
 cleanup:

@@ -53,6 +53,8 @@ struct mrx_program {
 	uint64_t started_ns;
 	/* the last summary interval, for Mpps in telemetry */
 	double rx_mpps;
+	/* EAL lcore polling each receive slot (the library's lcore index) */
+	unsigned slot_lcores[MCASTRX_MAX_LCORES];
 };
 
 /* Relaxed single-writer counter helpers. */

@@ -135,7 +135,8 @@ static int stats_command(const char *command, const char *parameters, struct rte
 			rte_tel_data_add_array_u64(values, lcore.counters[c]);
 		for (int r = 0; r < MCASTRX_DROP_MAX; r++)
 			rte_tel_data_add_array_u64(values, lcore.drops[r]);
-		snprintf(name, sizeof(name), "lcore%u", lcore.lcore_id);
+		snprintf(name, sizeof(name), "lcore%u",
+			 i < MCASTRX_MAX_LCORES ? program->slot_lcores[i] : lcore.lcore_id);
 		dict_container(&dict, name, values);
 	}
 	fields = string_array();
