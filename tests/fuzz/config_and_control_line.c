@@ -65,9 +65,9 @@ static void fuzz_config(const uint8_t *data, size_t size)
 		FUZZ_CHECK(interface->vlan_id <= 4094, "vlan %u", interface->vlan_id);
 		FUZZ_CHECK(interface->force_igmp_version <= 3 && interface->force_mld_version <= 2,
 			   "forced versions %u/%u", interface->force_igmp_version, interface->force_mld_version);
-		FUZZ_CHECK(mrx_config_find_interface(&config, interface->name) == (int)i ||
-				   mrx_config_find_interface(&config, interface->name) < (int)i,
-			   "find_interface(%s)", interface->name);
+		FUZZ_CHECK(mrx_config_find_interface(&config, interface->name) == (int)i,
+			   "find_interface(%s) is not interface %u: two interfaces of one name",
+			   interface->name, i);
 	}
 	for (uint32_t i = 0; i < config.socket_count; i++) {
 		const struct mrx_config_socket *socket = &config.sockets[i];
@@ -76,6 +76,8 @@ static void fuzz_config(const uint8_t *data, size_t size)
 		FUZZ_CHECK(socket->family == AF_INET || socket->family == AF_INET6, "family %d",
 			   socket->family);
 		FUZZ_CHECK(socket->sink < MRX_SINK_KIND_MAX, "sink %d", socket->sink);
+		FUZZ_CHECK(mrx_config_find_socket(&config, socket->name) == (int)i,
+			   "find_socket(%s) is not socket %u: two sockets of one name", socket->name, i);
 		for (uint32_t m = 0; m < socket->membership_count; m++) {
 			const struct mrx_config_membership *membership = &socket->memberships[m];
 			FUZZ_CHECK(is_multicast(&membership->group, socket->family),

@@ -295,6 +295,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(set_filter(engine, v6, AF_INET6, "ff3e::8000:1", MCAST_INCLUDE, "2001:db8::1",
 			      "2001:db8::3") == 0, "include on ff3e::8000:1");
 	advance(&context, engine, 5000 * MS_NS);
+	uint64_t frames_after_setup = context.frames_sent;
+	unsigned toggles = 0;
 
 	bool toggled = false;
 	while (fuzz_more(&stream)) {
@@ -325,6 +327,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(join(engine, v4, AF_INET, "239.3.3.3") == 0, "join 239.3.3.3");
 			}
 			toggled = !toggled;
+			toggles++;
 		}
 		parse_directly(frame, length);
 		mrx_engine_input(engine, ifindex, frame, length);
@@ -337,6 +340,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint64_t counters[MRX_COUNTER_MAX];
 	FUZZ_CHECK(mrx_engine_counters(engine, IFINDEX, counters) == 0, "counters");
+	/* No amplification (RFC 3376 5.2, RFC 3810 6.2: one pending response per
+	 * group and one general): a query is answered with a few frames at most
+	 * (all 9 reportable groups' records fit one report; v1/v2 / MLDv1 send
+	 * one report per group), a membership change with at most a Robustness
+	 * (a query's QRV, up to 7) of transmissions, each of two records. */
+	uint64_t bound = 16 + 9 * counters[MRX_COUNTER_QUERIES_ACCEPTED] + 16 * (uint64_t)toggles;
+	FUZZ_CHECK(context.frames_sent - frames_after_setup <= bound,
+		   "%llu frames sent for %llu queries accepted and %u membership changes",
+		   (unsigned long long)(context.frames_sent - frames_after_setup),
+		   (unsigned long long)counters[MRX_COUNTER_QUERIES_ACCEPTED], toggles);
 	if (getenv("MRX_FUZZ_TRACE"))
 		for (int c = 0; c < MRX_COUNTER_MAX; c++)
 			if (counters[c])

@@ -13,6 +13,8 @@ mkdir -p "$work/corpus"
 # -timeout: one input that takes longer is a hang (a failure);
 # -rss_limit_mb: memory that grows without bound is a failure too.
 # A target's own flags, if any, are in tests/fuzz/<target>/options.
+# UBSan reports must stop the run (they only print by default).
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 extra=()
 [ -f "$seeds/../options" ] && read -r -a extra < "$seeds/../options"
 "$fuzzer" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 "${extra[@]}" \
