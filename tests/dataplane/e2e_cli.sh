@@ -44,6 +44,10 @@ run "$mcastrx" -l 0-1 --no-pci --no-huge -m 256 --file-prefix "$prefix" --log-le
   -- --config "$work/port.ini" --control-socket none
 check "port that does not exist" 2 $status "$out" "port.ini:3: \[interface eth0\] port: DPDK port 3 does not exist"
 
+run "$mcastrx" -l 0 --no-pci --no-huge -m 256 --file-prefix "$prefix" --log-level='lib.*:warning' \
+  -- --config "$work/port.ini" --control-socket none
+check "no worker lcore" 2 $status "$out" "needs a worker lcore"
+
 run "$mcastctl" --help
 check "mcastctl --help" 0 $status "$out" "Exit codes:"
 run "$mcastctl"
