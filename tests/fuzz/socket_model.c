@@ -22,7 +22,8 @@
  *   (mrx_engine_ops.changed) equal the model's: the merge of RFC 3376 3.2
  *   (EXCLUDE if any socket excludes, with the intersection of the exclude
  *   lists minus the union of the include lists; else INCLUDE with the
- *   union), including the list of sockets.
+ *   union), including the list of sockets; mrx_engine_foreach_filter walks
+ *   exactly the model's filters; REPORTS_SENT counts the frames sent.
  * And on the wire: every frame sent is a valid IGMPv3 / MLDv2 report sent
  * on an interface that is up, never for 224.0.0.1 / ff02::1 / ff01::/16,
  * never EXCLUDE for an SSM group while the range is enforced. A router-side model applies each record as a router's
@@ -309,6 +310,7 @@ struct world {
 	uint64_t now_ns;
 	uint64_t random_state;
 	uint64_t frames;
+	uint64_t frames_on[INTERFACES];
 	uint64_t changes;
 	uint64_t interface_changes[INTERFACES][2][GROUPS];
 	struct interface_state published_state[INTERFACES][2][GROUPS];
@@ -414,6 +416,7 @@ static void send_frame(void *opaque, uint32_t ifindex, const uint8_t *frame, siz
 	FUZZ_CHECK(interface >= 0, "frame sent on unknown interface %u", ifindex);
 	FUZZ_CHECK(world->model.up[interface], "frame sent on interface %u while it is down", ifindex);
 	world->frames++;
+	world->frames_on[interface]++;
 	world->frame_interface = interface;
 	struct mrx_wire_report_visitor visitor = {router_record, router_old, world};
 	enum mrx_counter result = mrx_wire_decode_report(frame, length, &visitor);
@@ -481,8 +484,55 @@ static void format_state(char *out, size_t size, bool exclude, uint8_t sources)
 		 sources & 2 ? " s1" : "", sources & 4 ? " s2" : "");
 }
 
+/* mrx_engine_foreach_filter: every socket filter, each once, as the model's. */
+struct walk {
+	struct world *world;
+	int seen;
+};
+
+static void walk_filter(void *opaque, const struct mrx_change *filter)
+{
+	struct walk *walk = opaque;
+	struct model *model = &walk->world->model;
+	int interface = interface_of(filter->ifindex);
+	int family_index = filter->family == AF_INET6;
+	FUZZ_CHECK(interface >= 0, "foreach_filter: interface %u", filter->ifindex);
+	int group = find_address(&filter->group, group_address[family_index], GROUPS);
+	FUZZ_CHECK(group >= 0, "foreach_filter: a group outside the universe");
+	const struct model_socket *socket = NULL;
+	for (int s = 0; s < SOCKETS; s++)
+		if (model->sockets[s].open && model->sockets[s].handle == filter->socket)
+			socket = &model->sockets[s];
+	FUZZ_CHECK(socket != NULL && socket->family_index == family_index,
+		   "foreach_filter: socket %d is not open or of the other family", filter->socket);
+	const struct membership *m = &socket->memberships[interface][group];
+	uint8_t sources = source_mask(family_index, filter->source_count, filter->sources, "foreach_filter");
+	FUZZ_CHECK(m->member && m->exclude == (filter->mode == MRX_MODE_EXCLUDE) && m->sources == sources,
+		   "foreach_filter: socket %d if %u %s differs from the model", filter->socket,
+		   filter->ifindex, group_text[family_index][group]);
+	walk->seen++;
+}
+
 static void check_filters(struct world *world)
 {
+	struct walk walk = {world, 0};
+	mrx_engine_foreach_filter(world->engine, walk_filter, &walk);
+	int memberships = 0;
+	for (int s = 0; s < SOCKETS; s++)
+		if (world->model.sockets[s].open)
+			memberships += membership_count(&world->model.sockets[s]);
+	FUZZ_CHECK(walk.seen == memberships, "foreach_filter walked %d filters, the model has %d",
+		   walk.seen, memberships);
+	/* The REPORTS_SENT counter counts what was sent. */
+	for (int i = 0; i < INTERFACES; i++) {
+		uint64_t counters[MRX_COUNTER_MAX];
+		FUZZ_CHECK(mrx_engine_counters(world->engine, interface_index[i], counters) == 0, "counters");
+		FUZZ_CHECK(counters[MRX_COUNTER_REPORTS_SENT] == world->frames_on[i],
+			   "if %u: REPORTS_SENT %llu, frames sent %llu", interface_index[i],
+			   (unsigned long long)counters[MRX_COUNTER_REPORTS_SENT],
+			   (unsigned long long)world->frames_on[i]);
+	}
+
 	struct model *model = &world->model;
 	for (int s = 0; s < SOCKETS; s++) {
 		const struct model_socket *socket = &model->sockets[s];
