@@ -109,6 +109,7 @@ struct membership {
 
 struct model_socket {
 	bool open;
+	bool closed; /* was open, closed since: handle is stale */
 	int family_index;
 	int handle;
 	struct membership memberships[INTERFACES][GROUPS];
@@ -1222,6 +1223,14 @@ static void op_close(struct world *world, int slot)
 		put_group(&request.gr_group, 0, 0);
 		FUZZ_CHECK(mrx_setsockopt(world->engine, BOGUS_HANDLE, IPPROTO_IP, MCAST_JOIN_GROUP,
 					  &request, sizeof(request)) == -EBADF, "join on a bogus handle");
+		/* A closed handle no open socket reuses is unknown too. */
+		bool reused = false;
+		for (int s = 0; s < SOCKETS; s++)
+			reused |= world->model.sockets[s].open && world->model.sockets[s].handle == socket->handle;
+		if (socket->closed && !reused)
+			FUZZ_CHECK(mrx_setsockopt(world->engine, socket->handle, IPPROTO_IP, MCAST_JOIN_GROUP,
+						  &request, sizeof(request)) == -EBADF,
+				   "join on closed handle %d", socket->handle);
 		FUZZ_CHECK(world->frames == frames && world->changes == changes, "EBADF changed something");
 		return;
 	}
@@ -1233,6 +1242,7 @@ static void op_close(struct world *world, int slot)
 	uint64_t frames = world->frames;
 	FUZZ_CHECK(mrx_socket_close(world->engine, socket->handle) == 0, "close");
 	socket->open = false;
+	socket->closed = true;
 	bool merged_same = true;
 	for (int i = 0; i < INTERFACES; i++)
 		for (int g = 0; g < GROUPS; g++) {
