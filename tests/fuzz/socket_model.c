@@ -36,9 +36,12 @@
  * interface goes down the router's view of it is forgotten (it would time
  * out); after up the host re-reports its state.
  *
- * Queries: only IGMPv3 / MLDv2 General and Group-Specific queries are
- * generated, so the model stays in v3 / MLDv2 mode (older versions and
- * Group-and-Source-Specific queries are fuzzed by control_input).
+ * Queries: IGMPv3 / MLDv2 General, Group-Specific and Group-and-Source-
+ * Specific queries (interfaces forced to v3 / MLDv2: the model does not
+ * follow older versions, which control_input fuzzes for robustness). An
+ * IS_IN(B) answering a Group-and-Source-Specific query for sources Q is
+ * not a whole state: the router reads it as "of Q, exactly B are wanted"
+ * (see router_record).
  *
  * Not in the rules, taken from the engine's header comment: interface
  * index 0 and address INADDR_ANY name the default (first) interface.
@@ -317,6 +320,8 @@ struct world {
 	struct interface_state published_state[INTERFACES][2][GROUPS];
 	struct published_filter published_filters[64];
 	struct router_view router[INTERFACES][2][GROUPS];
+	/* Sources of Group-and-Source-Specific queries not answered yet. */
+	uint8_t queried_sources[INTERFACES][2][GROUPS];
 	int frame_interface; /* interface of the frame being decoded */
 };
 
@@ -380,6 +385,21 @@ static void router_record(void *opaque, int family, const struct mrx_wire_record
 		   group_text[family_index][group]);
 	uint8_t b = source_mask(family_index, record->source_count, record->sources, "report");
 	struct router_view *view = &world->router[world->frame_interface][family_index][group];
+	uint8_t *queried = &world->queried_sources[world->frame_interface][family_index][group];
+	if (record->type == MRX_RECORD_MODE_IS_INCLUDE && *queried) {
+		/* After a Group-and-Source-Specific query for sources Q, IS_IN(B)
+		 * says: of Q, exactly B are wanted (RFC 3376 5.2: INCLUDE A answers
+		 * A*Q, EXCLUDE X answers Q-X). A whole-state answer IS_IN(A) (when a
+		 * Group-Specific or General response absorbed it) reads the same way
+		 * without changing a right view: (A-Q)+A = A. */
+		uint8_t q = *queried;
+		*queried = 0;
+		view->sources = view->exclude ? (uint8_t)((view->sources | q) & ~b)
+					      : (uint8_t)((view->sources & ~q) | b);
+		return;
+	}
+	if (record->type == MRX_RECORD_MODE_IS_INCLUDE || record->type == MRX_RECORD_MODE_IS_EXCLUDE)
+		*queried = 0; /* answered with the whole state */
 	switch (record->type) {
 	case MRX_RECORD_MODE_IS_INCLUDE:
 	case MRX_RECORD_CHANGE_TO_INCLUDE_MODE:
@@ -1178,12 +1198,18 @@ static void op_query(struct world *world, const uint8_t *arg)
 	int interface = arg[1] & 1;
 	int fi = (arg[2] & 1);
 	int group = arg[3] % (GROUPS + 1); /* GROUPS: a General Query */
+	uint8_t queried = group < GROUPS ? arg[4] & 7 : 0; /* sources: Group-and-Source-Specific */
 	struct mrx_wire_query_spec spec;
+	struct mrx_addr sources[SOURCES];
 	memset(&spec, 0, sizeof(spec));
 	spec.family = family_of(fi);
 	spec.version = fi ? 2 : 3;
 	if (group < GROUPS)
 		spec.group = group_address[fi][group];
+	for (int s = 0; s < SOURCES; s++)
+		if (queried & (1u << s))
+			sources[spec.source_count++] = source_address[fi][s];
+	spec.sources = sources;
 	spec.max_response_code = fi ? 2000 : 20; /* 2 s */
 	spec.robustness = 2;
 	spec.query_interval_code = 125;
@@ -1191,6 +1217,8 @@ static void op_query(struct world *world, const uint8_t *arg)
 	size_t length = mrx_wire_build_query(&spec, frame);
 	FUZZ_CHECK(length > 0, "build_query");
 	uint64_t changes = world->changes;
+	if (queried && world->model.up[interface])
+		world->queried_sources[interface][fi][group] |= queried;
 	mrx_engine_input(world->engine, interface_index[interface], frame, length);
 	FUZZ_CHECK(world->changes == changes, "a query published a change");
 }
@@ -1265,8 +1293,10 @@ static void op_up_down(struct world *world, const uint8_t *arg)
 	if (!up)
 		FUZZ_CHECK(world->frames == frames, "going down sent a frame");
 	FUZZ_CHECK(world->changes == changes, "interface up/down published a change");
-	if (!up) /* the router forgets this host on that link (it would time out) */
+	if (!up) { /* the router forgets this host on that link (it would time out) */
 		memset(world->router[interface], 0, sizeof(world->router[interface]));
+		memset(world->queried_sources[interface], 0, sizeof(world->queried_sources[interface]));
+	}
 }
 
 /* One 6-byte operation: [op slot a b c d]. */
@@ -1399,6 +1429,7 @@ static void put(struct seed *seed, uint8_t op, uint8_t slot, uint8_t a, uint8_t 
 	put(seed, 7, slot, (uint8_t)((interface) << 6 | (group) << 3), capacity, ipv4, 0)
 #define UPDOWN(seed, interface) put(seed, 8, 0, interface, 0, 0, 0)
 #define QUERY(seed, interface, fi, group) put(seed, 9, 0, interface, fi, group, 0)
+#define SOURCE_QUERY(seed, interface, fi, group, sources) put(seed, 9, 0, interface, fi, group, sources)
 #define ADVANCE(seed, units) put(seed, 10, 0, units, 0, 0, 0)
 #define SETTLE(seed) put(seed, 11, 0, 0, 0, 0, 0)
 
@@ -1442,6 +1473,8 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		OPT(&seed, 1, O_JOIN, 1, 1, 0, 0);        /* EADDRNOTAVAIL */
 		OPT(&seed, 1, O_JOIN, 0, 2, 0, 0);        /* EINVAL: SSM */
 		SETTLE(&seed);
+		SOURCE_QUERY(&seed, 0, fi, 2, 0x5);          /* of s0, s2: IS_IN {s0} */
+		SETTLE(&seed);
 		OPT(&seed, 0, O_LEAVE_SOURCE, 0, 2, 0, 0);
 		OPT(&seed, 0, O_LEAVE_SOURCE, 0, 2, 0, 0); /* EADDRNOTAVAIL */
 		QUERY(&seed, 0, fi, 4);
@@ -1467,6 +1500,8 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		int form_a = fi ? 1 : 2, form_b = fi ? 0 : 3;
 		SETFILTER(&seed, 2, form_a, 0, 1, 1, 2, 0x0a); /* EXCLUDE {s2, s1} */
 		SETFILTER(&seed, 2, form_b, 0, 1, 0, 3, 0x50); /* ENOBUFS */
+		SETTLE(&seed);
+		SOURCE_QUERY(&seed, 0, fi, 1, 0x6);          /* of s1, s2 (EXCLUDE {s2}): IS_IN {s1} */
 		SETTLE(&seed);
 		SETFILTER(&seed, 0, 0, 0, 1, 0, 0, 0);       /* INCLUDE {}: leaves */
 		QUERY(&seed, 0, fi, 1);
