@@ -216,6 +216,9 @@ void mrx_report_timer_fired(struct mrx_timer *timer, uint64_t now_ns);
 /* Older versions: send one v1/v2 report or leave/done for the group. */
 void mrx_report_send_old(struct mrx_group *group, enum mrx_old_message message);
 uint32_t mrx_report_unsolicited_interval_ms(const struct mrx_protocol *protocol);
+/* RFC 4604 2.2.1: with the SSM range enforced, an SSM group is never
+ * reported in IGMPv1/v2 or MLDv1 (they cannot carry sources). */
+bool mrx_report_old_version_refused(const struct mrx_group *group);
 
 /* ---- query.c: queries, response timers, compatibility ---- */
 void mrx_query_input(struct mrx_interface *interface, const struct mrx_wire_input *input);

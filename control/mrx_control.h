@@ -258,6 +258,7 @@ void mrx_engine_foreach_filter(const struct mrx_engine *engine,
 	X(DROP_FORCED_VERSION, "dropped: older query on an interface forced to IGMPv3 / MLDv2") \
 	X(DROP_UNKNOWN_INTERFACE, "dropped: frame on an interface the engine does not know") \
 	X(DROP_INTERFACE_DOWN, "dropped: interface is down")                                 \
+	X(SSM_NOT_REPORTED, "SSM joins/leaves not sent in IGMPv1/v2, MLDv1 (RFC 4604 2.2.1)") \
 	X(REPORTS_SENT, "report / leave / done frames sent")                                 \
 	X(RECORDS_SENT, "group records sent in IGMPv3/MLDv2 reports")                       \
 	X(SOURCES_TRUNCATED, "sources cut from IS_EX/TO_EX records to fit the MTU")

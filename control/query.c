@@ -224,13 +224,15 @@ static void old_version_query(struct mrx_protocol *protocol, const struct mrx_wi
 	 * running timer is reset only if the new delay is shorter. */
 	if (!general) {
 		group = mrx_group_find(protocol, &input->group);
-		if (group && group->reportable && mrx_group_has_state(group))
+		if (group && group->reportable && mrx_group_has_state(group) &&
+		    !mrx_report_old_version_refused(group))
 			mrx_timer_arm_no_later(&engine->wheel, &group->query_timer,
 					       now + mrx_engine_random_delay_ns(engine, input->max_response_ms));
 		return;
 	}
 	for (uint32_t cursor = 0; (group = mrx_map_next(&protocol->groups, &cursor));)
-		if (group->reportable && mrx_group_has_state(group))
+		if (group->reportable && mrx_group_has_state(group) &&
+		    !mrx_report_old_version_refused(group))
 			mrx_timer_arm_no_later(&engine->wheel, &group->query_timer,
 					       now + mrx_engine_random_delay_ns(engine, input->max_response_ms));
 }

@@ -80,6 +80,12 @@ static enum mrx_old_message old_report_message(const struct mrx_protocol *protoc
 	return protocol->version == 1 ? MRX_OLD_IGMPV1_REPORT : MRX_OLD_IGMPV2_REPORT;
 }
 
+bool mrx_report_old_version_refused(const struct mrx_group *group)
+{
+	return group->protocol->interface->engine->config.enforce_ssm_range &&
+	       mrx_addr_is_ssm(&group->address);
+}
+
 /* A join or leave in IGMPv1/v2 or MLDv1 compatibility mode: only whether the
  * group is wanted at all matters (RFC 3376 7.2.1: the older protocol is used
  * as it is, source lists are not expressible). */
@@ -90,6 +96,10 @@ static void old_version_state_changed(struct mrx_group *group, bool was_member)
 	bool member = mrx_group_has_state(group);
 	if (member == was_member)
 		return;
+	if (mrx_report_old_version_refused(group)) {
+		mrx_engine_count(protocol->interface, MRX_COUNTER_SSM_NOT_REPORTED, 1);
+		return;
+	}
 	if (member) {
 		/* RFC 2236 3: report at once, repeat after [Unsolicited Report
 		 * Interval]; Robustness Variable reports in all (RFC 3376 8.1). */

@@ -493,6 +493,41 @@ static void test_forced_version_is_a_ceiling(void **state)
 	harness_destroy(h);
 }
 
+/* RFC 4604 2.2.1: an older-version report cannot carry sources, so with the
+ * SSM range enforced an SSM group is not reported in IGMPv2 / MLDv1 mode;
+ * its any-source neighbour still is. */
+static size_t frames_for(struct harness *h, size_t mark, const char *group)
+{
+	struct mrx_addr address = harness_addr(group);
+	return harness_frames_with_group(h, mark, &address);
+}
+
+static void test_ssm_group_not_reported_in_older_versions(void **state)
+{
+	struct harness *h = forced(2, 1);
+	int s4 = harness_open(h, AF_INET), s6 = harness_open(h, AF_INET6);
+	size_t mark = h->frame_count;
+	assert_int_equal(harness_join_source(h, s4, 1, "232.1.1.1", "10.0.0.1"), 0);
+	assert_int_equal(harness_join_source(h, s6, 1, "ff3e::8000:1", "2001:db8::1"), 0);
+	assert_int_equal(harness_join(h, s4, 1, "239.1.1.1"), 0);
+	harness_advance_ms(h, 30000);
+	assert_int_equal(frames_for(h, mark, "232.1.1.1"), 0);
+	assert_int_equal(frames_for(h, mark, "ff3e::8000:1"), 0);
+	assert_true(frames_for(h, mark, "239.1.1.1") >= 1);
+	assert_int_equal(harness_counter(h, 1, MRX_COUNTER_SSM_NOT_REPORTED), 2);
+	/* Nor in answer to a General Query. */
+	mark = h->frame_count;
+	struct mrx_wire_query_spec spec = old_query(AF_INET, 2, NULL, 1000);
+	harness_inject_query(h, 1, &spec);
+	spec = old_query(AF_INET6, 1, NULL, 1000);
+	harness_inject_query(h, 1, &spec);
+	harness_advance_ms(h, 2000);
+	assert_int_equal(frames_for(h, mark, "232.1.1.1"), 0);
+	assert_int_equal(frames_for(h, mark, "ff3e::8000:1"), 0);
+	assert_int_equal(frames_for(h, mark, "239.1.1.1"), 1);
+	harness_destroy(h);
+}
+
 static void test_force_mld_version(void **state)
 {
 	struct harness *h = forced(0, 1);
@@ -638,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_mldv1_mode),
 		cmocka_unit_test(test_force_igmp_version),
 		cmocka_unit_test(test_forced_version_is_a_ceiling),
+		cmocka_unit_test(test_ssm_group_not_reported_in_older_versions),
 		cmocka_unit_test(test_force_mld_version),
 		cmocka_unit_test(test_mode_per_interface),
 		cmocka_unit_test(test_igmpv2_suppression),
