@@ -180,6 +180,17 @@ void mrx_group_compact(struct mrx_group *group)
 			group->sources[kept++] = *entry;
 	}
 	group->source_count = kept;
+	/* Give memory back once the list has shrunk well below its capacity
+	 * (after a leave of many sources or a burst of queried sources). */
+	if (group->source_capacity > 16 && group->source_count < group->source_capacity / 4) {
+		uint32_t capacity = group->source_count * 2 > 4 ? group->source_count * 2 : 4;
+		struct mrx_group_source *sources =
+			realloc(group->sources, (size_t)capacity * sizeof(*sources));
+		if (sources) { /* on failure the larger array simply stays */
+			group->sources = sources;
+			group->source_capacity = capacity;
+		}
+	}
 }
 
 static void update_socket_list(struct mrx_group *group, int socket, bool member)

@@ -7,6 +7,10 @@
 
 #include "engine_internal.h"
 
+/* Sources recorded for one group's pending Group-and-Source-Specific
+ * response, at most. */
+#define MRX_QUERY_MAX_RECORDED_SOURCES 256u
+
 static uint8_t newest_version(const struct mrx_protocol *protocol)
 {
 	return protocol->family == AF_INET ? 3 : 2;
@@ -97,10 +101,13 @@ static void record_queried_sources(struct mrx_group *group, const struct mrx_wir
 	uint32_t recorded = 0;
 	for (uint32_t i = 0; i < group->source_count; i++)
 		recorded += group->sources[i].queried;
-	/* A flood of source-specific queries must not grow memory without
-	 * bound: past the per-filter source limit the pending response becomes
-	 * a whole-group one (as RFC 3376 5.2 rule 4 does). */
-	if (recorded + input->source_count > engine->config.max_sources_per_filter ||
+	/* A flood of source-specific queries must not pin memory: past a small
+	 * bound the pending response becomes a whole-group one (as RFC 3376 5.2
+	 * rule 4 does), which tells the querier more, never less. */
+	uint32_t bound = engine->config.max_sources_per_filter < MRX_QUERY_MAX_RECORDED_SOURCES
+				 ? engine->config.max_sources_per_filter
+				 : MRX_QUERY_MAX_RECORDED_SOURCES;
+	if (recorded + input->source_count > bound ||
 	    mrx_group_reserve(group, input->source_count) < 0) {
 		clear_queried_sources(group);
 		return;

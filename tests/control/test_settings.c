@@ -5,6 +5,7 @@
  * group (rule 5 of docs/socket-option-rules.md): ENOBUFS at the limit,
  * nothing sent or published, and the slot is free again after a leave. */
 #include <errno.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,10 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include <malloc.h>
+
 #include "mrx_control.h"
+#include "wire.h"
 
 static uint64_t clock_ns;
 static unsigned frames_sent, changes_published;
@@ -163,6 +167,74 @@ static void test_index_zero_and_any_name_the_first_interface(void **state)
 	mrx_engine_destroy(engine);
 }
 
+static void advance_ms(struct mrx_engine *engine, uint64_t ms)
+{
+	uint64_t end = clock_ns + ms * 1000000ull;
+	for (;;) {
+		uint64_t deadline = mrx_engine_next_deadline(engine);
+		if (deadline > end)
+			break;
+		if (deadline > clock_ns)
+			clock_ns = deadline;
+		mrx_engine_run_timers(engine);
+	}
+	clock_ns = end;
+}
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 info = mallinfo2();
+	return info.uordblks + info.hblkhd;
+}
+
+/* A flood of Group-and-Source-Specific queries naming many sources must not
+ * leave memory pinned once the responses have gone (recorded sources are
+ * bounded, and group source lists shrink back). */
+static void test_source_specific_query_flood_gives_memory_back(void **state)
+{
+	(void)state;
+	enum { GROUPS = 500, SOURCES = 200 };
+	struct mrx_engine *engine = engine_with(0, 0);
+	int s = mrx_socket_open(engine, AF_INET);
+	char text[32];
+	for (int g = 0; g < GROUPS; g++) {
+		snprintf(text, sizeof(text), "239.1.%d.%d", g / 250, g % 250 + 1);
+		assert_int_equal(join(engine, s, 1, text), 0);
+	}
+	advance_ms(engine, 5000);
+	size_t before = heap_in_use();
+	static struct mrx_addr sources[SOURCES];
+	static uint8_t frame[MRX_WIRE_MAX_FRAME];
+	uint32_t next_source = 1;
+	for (int round = 0; round < 5; round++) {
+		for (int g = 0; g < GROUPS; g++) {
+			struct mrx_wire_query_spec spec;
+			memset(&spec, 0, sizeof(spec));
+			spec.family = AF_INET;
+			spec.version = 3;
+			snprintf(text, sizeof(text), "239.1.%d.%d", g / 250, g % 250 + 1);
+			assert_int_equal(mrx_addr_parse(&spec.group, text), 0);
+			for (int i = 0; i < SOURCES; i++) {
+				struct in_addr in = {htonl(0x0a000000u + next_source++)};
+				mrx_addr_from_in(&sources[i], in);
+			}
+			spec.sources = sources;
+			spec.source_count = SOURCES;
+			spec.max_response_code = 100; /* 10 s */
+			size_t length = mrx_wire_build_query(&spec, frame);
+			assert_true(length > 0);
+			mrx_engine_input(engine, 1, frame, length);
+		}
+	}
+	advance_ms(engine, 20000);
+	assert_int_equal(mrx_engine_next_deadline(engine), UINT64_MAX);
+	size_t after = heap_in_use();
+	/* Without the bounds this kept about 28 KiB per group (14 MiB here). */
+	print_message("# heap %zu KiB before the flood, %zu KiB after\n", before / 1024, after / 1024);
+	assert_true(after < before + GROUPS * 256); /* a small array per group at most */
+	mrx_engine_destroy(engine);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_sockets_per_group_limit),
 		cmocka_unit_test(test_socket_limit),
 		cmocka_unit_test(test_index_zero_and_any_name_the_first_interface),
+		cmocka_unit_test(test_source_specific_query_flood_gives_memory_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
