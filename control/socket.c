@@ -116,53 +116,44 @@ struct option_info {
 	int family; /* the family the option belongs to; 0: both */
 };
 
+/* Every option: level (0: either IP level, as the protocol-independent
+ * options are), name, structure, operation, family (0: the level's). */
+static const struct {
+	int level;
+	int option;
+	struct option_info info;
+} options[] = {
+	{0, MCAST_JOIN_GROUP, {KIND_GROUP_REQ, MRX_FILTER_JOIN_GROUP, 0}},
+	{0, MCAST_LEAVE_GROUP, {KIND_GROUP_REQ, MRX_FILTER_LEAVE_GROUP, 0}},
+	{0, MCAST_BLOCK_SOURCE, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_BLOCK, 0}},
+	{0, MCAST_UNBLOCK_SOURCE, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_UNBLOCK, 0}},
+	{0, MCAST_JOIN_SOURCE_GROUP, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_JOIN_SOURCE, 0}},
+	{0, MCAST_LEAVE_SOURCE_GROUP, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_LEAVE_SOURCE, 0}},
+	{0, MCAST_MSFILTER, {KIND_GROUP_FILTER, MRX_FILTER_SET, 0}},
+	{IPPROTO_IP, IP_ADD_MEMBERSHIP, {KIND_IP_MREQ, MRX_FILTER_JOIN_GROUP, AF_INET}},
+	{IPPROTO_IP, IP_DROP_MEMBERSHIP, {KIND_IP_MREQ, MRX_FILTER_LEAVE_GROUP, AF_INET}},
+	{IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, {KIND_IP_MREQ_SOURCE, MRX_FILTER_JOIN_SOURCE, AF_INET}},
+	{IPPROTO_IP, IP_DROP_SOURCE_MEMBERSHIP, {KIND_IP_MREQ_SOURCE, MRX_FILTER_LEAVE_SOURCE, AF_INET}},
+	{IPPROTO_IP, IP_BLOCK_SOURCE, {KIND_IP_MREQ_SOURCE, MRX_FILTER_BLOCK, AF_INET}},
+	{IPPROTO_IP, IP_UNBLOCK_SOURCE, {KIND_IP_MREQ_SOURCE, MRX_FILTER_UNBLOCK, AF_INET}},
+	{IPPROTO_IP, IP_MSFILTER, {KIND_IP_MSFILTER, MRX_FILTER_SET, AF_INET}},
+	{IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, {KIND_IPV6_MREQ, MRX_FILTER_JOIN_GROUP, AF_INET6}},
+	{IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, {KIND_IPV6_MREQ, MRX_FILTER_LEAVE_GROUP, AF_INET6}},
+};
+
 /* Which option this is at this level; KIND_UNKNOWN if none (ENOPROTOOPT). */
 static struct option_info option_lookup(int level, int option)
 {
 	struct option_info none = {KIND_UNKNOWN, MRX_FILTER_SET, 0};
 	if (level != IPPROTO_IP && level != IPPROTO_IPV6)
 		return none;
-	int level_family = level == IPPROTO_IP ? AF_INET : AF_INET6;
-	switch (option) {
-	case MCAST_JOIN_GROUP:
-		return (struct option_info){KIND_GROUP_REQ, MRX_FILTER_JOIN_GROUP, level_family};
-	case MCAST_LEAVE_GROUP:
-		return (struct option_info){KIND_GROUP_REQ, MRX_FILTER_LEAVE_GROUP, level_family};
-	case MCAST_BLOCK_SOURCE:
-		return (struct option_info){KIND_GROUP_SOURCE_REQ, MRX_FILTER_BLOCK, level_family};
-	case MCAST_UNBLOCK_SOURCE:
-		return (struct option_info){KIND_GROUP_SOURCE_REQ, MRX_FILTER_UNBLOCK, level_family};
-	case MCAST_JOIN_SOURCE_GROUP:
-		return (struct option_info){KIND_GROUP_SOURCE_REQ, MRX_FILTER_JOIN_SOURCE, level_family};
-	case MCAST_LEAVE_SOURCE_GROUP:
-		return (struct option_info){KIND_GROUP_SOURCE_REQ, MRX_FILTER_LEAVE_SOURCE, level_family};
-	case MCAST_MSFILTER:
-		return (struct option_info){KIND_GROUP_FILTER, MRX_FILTER_SET, level_family};
-	}
-	if (level == IPPROTO_IP) {
-		switch (option) {
-		case IP_ADD_MEMBERSHIP:
-			return (struct option_info){KIND_IP_MREQ, MRX_FILTER_JOIN_GROUP, AF_INET};
-		case IP_DROP_MEMBERSHIP:
-			return (struct option_info){KIND_IP_MREQ, MRX_FILTER_LEAVE_GROUP, AF_INET};
-		case IP_ADD_SOURCE_MEMBERSHIP:
-			return (struct option_info){KIND_IP_MREQ_SOURCE, MRX_FILTER_JOIN_SOURCE, AF_INET};
-		case IP_DROP_SOURCE_MEMBERSHIP:
-			return (struct option_info){KIND_IP_MREQ_SOURCE, MRX_FILTER_LEAVE_SOURCE, AF_INET};
-		case IP_BLOCK_SOURCE:
-			return (struct option_info){KIND_IP_MREQ_SOURCE, MRX_FILTER_BLOCK, AF_INET};
-		case IP_UNBLOCK_SOURCE:
-			return (struct option_info){KIND_IP_MREQ_SOURCE, MRX_FILTER_UNBLOCK, AF_INET};
-		case IP_MSFILTER:
-			return (struct option_info){KIND_IP_MSFILTER, MRX_FILTER_SET, AF_INET};
-		}
-	} else {
-		switch (option) {
-		case IPV6_ADD_MEMBERSHIP:
-			return (struct option_info){KIND_IPV6_MREQ, MRX_FILTER_JOIN_GROUP, AF_INET6};
-		case IPV6_DROP_MEMBERSHIP:
-			return (struct option_info){KIND_IPV6_MREQ, MRX_FILTER_LEAVE_GROUP, AF_INET6};
-		}
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (options[i].option != option || (options[i].level && options[i].level != level))
+			continue;
+		struct option_info info = options[i].info;
+		if (info.family == 0)
+			info.family = level == IPPROTO_IP ? AF_INET : AF_INET6;
+		return info;
 	}
 	return none;
 }

@@ -55,7 +55,8 @@ static struct mrx_engine *engine_with(uint32_t max_groups, uint32_t max_sockets_
 	return engine;
 }
 
-static int join(struct mrx_engine *engine, int socket, uint32_t ifindex, const char *group)
+static int membership_call(struct mrx_engine *engine, int socket, uint32_t ifindex,
+			   const char *group, int option)
 {
 	struct group_req request;
 	memset(&request, 0, sizeof(request));
@@ -63,18 +64,17 @@ static int join(struct mrx_engine *engine, int socket, uint32_t ifindex, const c
 	struct sockaddr_in *sin = (struct sockaddr_in *)&request.gr_group;
 	sin->sin_family = AF_INET;
 	inet_pton(AF_INET, group, &sin->sin_addr);
-	return mrx_setsockopt(engine, socket, IPPROTO_IP, MCAST_JOIN_GROUP, &request, sizeof(request));
+	return mrx_setsockopt(engine, socket, IPPROTO_IP, option, &request, sizeof(request));
+}
+
+static int join(struct mrx_engine *engine, int socket, uint32_t ifindex, const char *group)
+{
+	return membership_call(engine, socket, ifindex, group, MCAST_JOIN_GROUP);
 }
 
 static int leave(struct mrx_engine *engine, int socket, uint32_t ifindex, const char *group)
 {
-	struct group_req request;
-	memset(&request, 0, sizeof(request));
-	request.gr_interface = ifindex;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&request.gr_group;
-	sin->sin_family = AF_INET;
-	inet_pton(AF_INET, group, &sin->sin_addr);
-	return mrx_setsockopt(engine, socket, IPPROTO_IP, MCAST_LEAVE_GROUP, &request, sizeof(request));
+	return membership_call(engine, socket, ifindex, group, MCAST_LEAVE_GROUP);
 }
 
 static void test_group_limit_counts_interface_group_pairs(void **state)
