@@ -385,21 +385,17 @@ static void router_record(void *opaque, int family, const struct mrx_wire_record
 		   group_text[family_index][group]);
 	uint8_t b = source_mask(family_index, record->source_count, record->sources, "report");
 	struct router_view *view = &world->router[world->frame_interface][family_index][group];
-	uint8_t *queried = &world->queried_sources[world->frame_interface][family_index][group];
-	if (record->type == MRX_RECORD_MODE_IS_INCLUDE && *queried) {
-		/* After a Group-and-Source-Specific query for sources Q, IS_IN(B)
-		 * says: of Q, exactly B are wanted (RFC 3376 5.2: INCLUDE A answers
-		 * A*Q, EXCLUDE X answers Q-X). A whole-state answer IS_IN(A) (when a
-		 * Group-Specific or General response absorbed it) reads the same way
-		 * without changing a right view: (A-Q)+A = A. */
-		uint8_t q = *queried;
-		*queried = 0;
+	uint8_t q = world->queried_sources[world->frame_interface][family_index][group];
+	if (record->type == MRX_RECORD_MODE_IS_INCLUDE && q) {
+		/* Within the Max Resp Time of a Group-and-Source-Specific query for
+		 * sources Q, IS_IN(B) says: of Q, exactly B are wanted (RFC 3376 5.2:
+		 * INCLUDE A answers A*Q, EXCLUDE X answers Q-X). A whole-state IS_IN(A)
+		 * in that window (a General or Group-Specific response) reads the
+		 * same way without changing a right view: (A-Q)+A = A. */
 		view->sources = view->exclude ? (uint8_t)((view->sources | q) & ~b)
 					      : (uint8_t)((view->sources & ~q) | b);
 		return;
 	}
-	if (record->type == MRX_RECORD_MODE_IS_INCLUDE || record->type == MRX_RECORD_MODE_IS_EXCLUDE)
-		*queried = 0; /* answered with the whole state */
 	switch (record->type) {
 	case MRX_RECORD_MODE_IS_INCLUDE:
 	case MRX_RECORD_CHANGE_TO_INCLUDE_MODE:
@@ -1218,9 +1214,16 @@ static void op_query(struct world *world, const uint8_t *arg)
 	FUZZ_CHECK(length > 0, "build_query");
 	uint64_t changes = world->changes;
 	if (queried && world->model.up[interface])
-		world->queried_sources[interface][fi][group] |= queried;
+		world->queried_sources[interface][fi][group] = queried;
 	mrx_engine_input(world->engine, interface_index[interface], frame, length);
 	FUZZ_CHECK(world->changes == changes, "a query published a change");
+	if (queried) {
+		/* Let the answer go out (Max Resp Time 2 s) before anything else
+		 * happens, so that every IS_IN of the window reads against Q. */
+		advance(world, 2100);
+		world->queried_sources[interface][fi][group] = 0;
+		FUZZ_CHECK(world->changes == changes, "timers published a change");
+	}
 }
 
 static void op_open(struct world *world, int slot, const uint8_t *arg)
@@ -1547,6 +1550,19 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		QUERY(&seed, 0, fi, 5);
 		SETTLE(&seed);
 		snprintf(name, sizeof(name), "%s-ssm-not-enforced", family);
+		fuzz_write_seed(writer, name, seed.bytes, seed.length);
+		/* A General response and a Group-and-Source-Specific one pending together. */
+		seed.length = 0;
+		seed.bytes[seed.length++] = 0;
+		OPEN(&seed, 0, fi);
+		OPT(&seed, 0, O_JOIN, 0, 0, 0, 0);
+		QUERY(&seed, 0, fi, 5);
+		SOURCE_QUERY(&seed, 0, fi, 0, 0x2);
+		OPT(&seed, 0, O_BLOCK, 0, 0, 1, 0);
+		QUERY(&seed, 0, fi, 5);
+		SOURCE_QUERY(&seed, 0, fi, 0, 0x3);
+		SETTLE(&seed);
+		snprintf(name, sizeof(name), "%s-general-and-source-queries", family);
 		fuzz_write_seed(writer, name, seed.bytes, seed.length);
 	}
 }
