@@ -34,6 +34,7 @@
 
 #define RECEIVE_BURST 64u
 #define DRAIN_BURSTS 16u
+#define CONTROL_SOCKET_POLL_NS 2000000ull /* 2 ms */
 #define LEAVE_WAIT_DEFAULT_MS 1500u
 #define NANOSECONDS_PER_SECOND 1000000000ull
 
@@ -976,12 +977,16 @@ int main(int argc, char **argv)
 				   ? program.started_ns + (uint64_t)(options.duration_s * 1e9)
 				   : UINT64_MAX;
 	const char *why = "signal";
+	uint64_t next_control_poll = 0;
 	while (!stop_signal) {
 		int work = mcastrx_control_poll();
 		unsigned moved = drain_sockets();
-		if (server != NULL)
-			mrx_ctl_server_poll(server, 0);
 		uint64_t now = mcastrx_clock_ns();
+		if (server != NULL && now >= next_control_poll) {
+			/* a syscall: not on every pass of a busy loop */
+			mrx_ctl_server_poll(server, 0);
+			next_control_poll = now + CONTROL_SOCKET_POLL_NS;
+		}
 		if (now >= next_summary) {
 			print_summary(&summary, now, options.quiet);
 			next_summary += NANOSECONDS_PER_SECOND;

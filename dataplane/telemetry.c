@@ -243,7 +243,10 @@ static int one_socket(struct mrx_program *program, const char *name, struct dict
 		return -EINVAL;
 	const struct mrx_program_socket *socket = &program->sockets[index];
 	dict_string(dict, "name", socket->config->name);
-	dict_u64(dict, "handle", (uint64_t)(int64_t)socket->handle);
+	if (dict->entries < DICT_ROOM) { /* -1 once closed */
+		rte_tel_data_add_dict_int(dict->data, "handle", socket->handle);
+		dict->entries++;
+	}
 	dict_string(dict, "family", socket->config->family == AF_INET ? "ipv4" : "ipv6");
 	dict_string(dict, "interface", program->config.interfaces[socket->config->interface].name);
 	dict_u64(dict, "udp_port", socket->config->udp_port);
