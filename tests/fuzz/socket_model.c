@@ -881,6 +881,8 @@ static void op_setsockopt(struct world *world, int slot, const uint8_t *arg)
 	unsigned flags = arg[3];
 	int fi = socket->family_index;
 	int level = (flags & 1) ? (fi ? IPPROTO_IP : IPPROTO_IPV6) : (fi ? IPPROTO_IPV6 : IPPROTO_IP);
+	if (flags & 32)
+		level = SOL_SOCKET; /* no option of the list lives there: ENOPROTOOPT */
 	struct request request = {.slot = slot, .action = info->action};
 	uint32_t ifindex;
 	struct in_addr if_address;
