@@ -17,7 +17,8 @@ done
 
 packages=(build-essential dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config
   libcmocka-dev libbenchmark-dev libpcap-dev tshark tcpdump python3-scapy iproute2
-  clang libclang-rt-14-dev python3-matplotlib jq)
+  clang libclang-rt-14-dev python3-matplotlib jq
+  libsystemd-dev) # libsystemd-dev: DPDK's static link (pkg-config --static libdpdk, tests/install)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
