@@ -507,8 +507,10 @@ static void print_summary(struct summary_state *state, uint64_t now, bool quiet)
 	state->last_received = received;
 	if (quiet || stop_signal)
 		return;
-	/* the two biggest drop reasons say most of the time why */
+	/* the two biggest drop reasons say most of the time why; the rest is
+	 * summed so the line adds up */
 	int first = -1, second = -1;
+	unsigned other_reasons = 0;
 	for (int r = 0; r < MCASTRX_DROP_MAX; r++) {
 		if (total.drops[r] == 0)
 			continue;
@@ -519,17 +521,41 @@ static void print_summary(struct summary_state *state, uint64_t now, bool quiet)
 			second = r;
 		}
 	}
-	char reasons[160] = "";
-	if (first >= 0)
-		snprintf(reasons, sizeof(reasons), " (%s %" PRIu64 "%s%s%s)",
-			 mcastrx_drop_reason_name(first), total.drops[first],
-			 second >= 0 ? ", " : "", second >= 0 ? mcastrx_drop_reason_name(second) : "",
-			 second >= 0 ? "..." : "");
-	printf("mcastrx: %6.1fs  received %" PRIu64 "  delivered %" PRIu64
-	       "  dropped %" PRIu64 "%s  %.3f Mpps\n",
-	       (double)(now - program.started_ns) / 1e9, received,
+	uint64_t other_drops = total.counters[MCASTRX_LCORE_DROPPED];
+	char reasons[192] = "";
+	size_t used = 0;
+	for (int i = 0; i < 2; i++) {
+		int r = i == 0 ? first : second;
+		if (r < 0)
+			break;
+		used += (size_t)snprintf(reasons + used, sizeof(reasons) - used, "%s%s %" PRIu64,
+					 i == 0 ? ": " : ", ", mcastrx_drop_reason_name(r),
+					 total.drops[r]);
+		other_drops -= total.drops[r];
+	}
+	for (int r = 0; r < MCASTRX_DROP_MAX; r++)
+		other_reasons += total.drops[r] > 0 && r != first && r != second;
+	if (other_reasons > 0 && used < sizeof(reasons))
+		snprintf(reasons + used, sizeof(reasons) - used, ", %" PRIu64 " more in %u other reason%s",
+			 other_drops, other_reasons, other_reasons == 1 ? "" : "s");
+	/* the rate in a unit a person reads at a glance */
+	double pps = mpps * 1e6;
+	char rate[32];
+	if (pps < 1e3)
+		snprintf(rate, sizeof(rate), "%.0f pps", pps);
+	else if (pps < 1e6)
+		snprintf(rate, sizeof(rate), "%.1f kpps", pps / 1e3);
+	else
+		snprintf(rate, sizeof(rate), "%.2f Mpps", mpps);
+	char ring_full[64] = "";
+	if (total.counters[MCASTRX_LCORE_SOCKET_RING_FULL] > 0)
+		snprintf(ring_full, sizeof(ring_full), "  lost to full socket rings %" PRIu64,
+			 total.counters[MCASTRX_LCORE_SOCKET_RING_FULL]);
+	printf("mcastrx: %6.1f s  received %" PRIu64 " (%s)  delivered %" PRIu64
+	       "  dropped %" PRIu64 "%s%s\n",
+	       (double)(now - program.started_ns) / 1e9, received, rate,
 	       total.counters[MCASTRX_LCORE_DELIVERED_PACKETS], total.counters[MCASTRX_LCORE_DROPPED],
-	       reasons, mpps);
+	       reasons, ring_full);
 	fflush(stdout);
 }
 
