@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_random.h>
@@ -43,16 +45,30 @@ struct mrx_group_state {
 	uint32_t count;
 	uint32_t capacity;
 	struct group_entry *entries;
+	struct rte_hash *index; /* (ifindex, group) -> position in entries */
 };
+
+struct group_key {
+	uint32_t ifindex;
+	uint8_t group[16];
+};
+
+static struct group_key key_of(uint32_t ifindex, const struct mrx_addr *group)
+{
+	struct group_key key;
+	memset(&key, 0, sizeof(key));
+	key.ifindex = ifindex;
+	memcpy(key.group, group->bytes, sizeof(key.group));
+	return key;
+}
 
 static struct group_entry *group_find(struct mrx_group_state *state, uint32_t ifindex,
 				      const struct mrx_addr *group, bool create)
 {
-	for (uint32_t i = 0; i < state->count; i++) {
-		struct group_entry *entry = &state->entries[i];
-		if (entry->ifindex == ifindex && memcmp(&entry->group, group, sizeof(*group)) == 0)
-			return entry;
-	}
+	struct group_key key = key_of(ifindex, group);
+	void *data;
+	if (rte_hash_lookup_data(state->index, &key, &data) >= 0)
+		return &state->entries[(uintptr_t)data];
 	if (!create)
 		return NULL;
 	if (state->count == state->capacity) {
@@ -63,6 +79,8 @@ static struct group_entry *group_find(struct mrx_group_state *state, uint32_t if
 		state->entries = entries;
 		state->capacity = capacity;
 	}
+	if (rte_hash_add_key_data(state->index, &key, (void *)(uintptr_t)state->count) < 0)
+		return NULL;
 	struct group_entry *entry = &state->entries[state->count++];
 	memset(entry, 0, sizeof(*entry));
 	entry->ifindex = ifindex;
@@ -72,8 +90,27 @@ static struct group_entry *group_find(struct mrx_group_state *state, uint32_t if
 
 static void group_remove(struct mrx_group_state *state, struct group_entry *entry)
 {
+	struct group_key key = key_of(entry->ifindex, &entry->group);
+	rte_hash_del_key(state->index, &key);
 	free(entry->filters);
-	*entry = state->entries[--state->count];
+	uint32_t position = (uint32_t)(entry - state->entries);
+	uint32_t last = --state->count;
+	if (position != last) {
+		*entry = state->entries[last];
+		struct group_key moved = key_of(entry->ifindex, &entry->group);
+		rte_hash_add_key_data(state->index, &moved, (void *)(uintptr_t)position);
+	}
+}
+
+/* Call cb for every group with a member on ifindex; stops when cb says so. */
+void mrx_control_foreach_group(struct mrx_dataplane *dp, uint32_t ifindex,
+			       bool (*cb)(void *context, const struct mrx_addr *group), void *context)
+{
+	if (dp->groups == NULL)
+		return;
+	for (uint32_t i = 0; i < dp->groups->count; i++)
+		if (dp->groups->entries[i].ifindex == ifindex && !cb(context, &dp->groups->entries[i].group))
+			return;
 }
 
 /* Replace (or, when the membership ended, remove) one socket's filter. */
@@ -228,6 +265,20 @@ int mrx_control_create(struct mrx_dataplane *dp)
 	dp->groups = calloc(1, sizeof(*dp->groups));
 	if (dp->groups == NULL)
 		return -ENOMEM;
+	uint32_t max_groups = dp->settings.engine.max_groups ? dp->settings.engine.max_groups : 65536u;
+	struct rte_hash_parameters parameters = {
+		.name = "mcastrx_groups",
+		.entries = RTE_MAX(max_groups + max_groups / 4, 64u),
+		.key_len = sizeof(struct group_key),
+		.hash_func = rte_jhash,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	dp->groups->index = rte_hash_create(&parameters);
+	if (dp->groups->index == NULL) {
+		free(dp->groups);
+		dp->groups = NULL;
+		return -ENOMEM;
+	}
 	struct mrx_engine_ops ops = {
 		.now_ns = engine_now_ns,
 		.random_u32 = engine_random_u32,
@@ -237,6 +288,7 @@ int mrx_control_create(struct mrx_dataplane *dp)
 	};
 	int rc = mrx_engine_create(&dp->settings.engine, &ops, &dp->engine);
 	if (rc != 0) {
+		rte_hash_free(dp->groups->index);
 		free(dp->groups);
 		dp->groups = NULL;
 	}
@@ -256,6 +308,7 @@ void mrx_control_destroy(struct mrx_dataplane *dp)
 			group_remove(dp->groups, entry);
 		}
 		free(dp->groups->entries);
+		rte_hash_free(dp->groups->index);
 		free(dp->groups);
 	}
 	dp->groups = NULL;

@@ -178,6 +178,9 @@ void mrx_control_destroy(struct mrx_dataplane *dp);
 /* Drain the punt ring into the engine, run due timers, refresh the
  * multicast lists. Returns the work done. */
 int mrx_control_round(struct mrx_dataplane *dp);
+/* Every group with a member on the interface, until cb returns false. */
+void mrx_control_foreach_group(struct mrx_dataplane *dp, uint32_t ifindex,
+			       bool (*cb)(void *context, const struct mrx_addr *group), void *context);
 int mrx_control_thread_start(struct mrx_dataplane *dp);
 void mrx_control_thread_stop(struct mrx_dataplane *dp);
 

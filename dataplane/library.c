@@ -181,8 +181,23 @@ static int settings_prepare(struct mcastrx_settings *s)
 	return 0;
 }
 
+/* The application's receive pollers (manual_receive) are not polling while
+ * stop runs: take them offline so that grace periods (socket close, table
+ * reclamation) do not wait for them. */
+static void manual_pollers_offline(struct mrx_dataplane *dp)
+{
+	for (uint32_t i = 0; dp->lcores != NULL && i < dp->lcore_count; i++) {
+		if (!dp->settings.manual_receive || !dp->lcores[i].registered)
+			continue;
+		rte_rcu_qsbr_thread_offline(dp->qsbr, dp->lcores[i].thread_id);
+		rte_rcu_qsbr_thread_unregister(dp->qsbr, dp->lcores[i].thread_id);
+		dp->lcores[i].registered = false;
+	}
+}
+
 static void teardown(struct mrx_dataplane *dp)
 {
+	manual_pollers_offline(dp);
 	if (dp->engine != NULL) {
 		/* Leave politely: every socket's memberships end, reports go out. */
 		for (uint32_t h = 0; dp->sockets != NULL && h < dp->max_sockets; h++) {
@@ -193,17 +208,8 @@ static void teardown(struct mrx_dataplane *dp)
 	}
 	if (dp->lcores != NULL) {
 		__atomic_store_n(&dp->lcores_stop, true, __ATOMIC_RELEASE);
-		for (uint32_t i = 0; i < dp->lcore_count; i++) {
-			if (!dp->settings.manual_receive) {
-				rte_eal_wait_lcore(dp->lcores[i].lcore_id);
-			} else if (dp->lcores[i].registered) {
-				/* The application's poller: no pass runs now (stop
-				 * must not race mcastrx_receive_poll). */
-				rte_rcu_qsbr_thread_offline(dp->qsbr, dp->lcores[i].thread_id);
-				rte_rcu_qsbr_thread_unregister(dp->qsbr, dp->lcores[i].thread_id);
-				dp->lcores[i].registered = false;
-			}
-		}
+		for (uint32_t i = 0; i < dp->lcore_count && !dp->settings.manual_receive; i++)
+			rte_eal_wait_lcore(dp->lcores[i].lcore_id);
 	}
 	for (uint32_t h = 0; dp->sockets != NULL && h < dp->max_sockets; h++)
 		mrx_socket_slot_destroy(dp, (int)h);
@@ -388,6 +394,27 @@ void mcastrx_stop(void)
 	pthread_mutex_unlock(&dp->control_lock);
 }
 
+/* The receive slot this thread polls (manual_receive), or -1. A poller
+ * that also calls the socket API (run to completion) goes offline for the
+ * call: a grace period the call waits for (table reclamation) must not
+ * wait for the caller itself. It holds nothing between polls. */
+static __thread int poller_slot = -1;
+
+static bool poller_pause(struct mrx_dataplane *dp)
+{
+	if (poller_slot < 0 || !dp->running || !dp->settings.manual_receive ||
+	    (uint32_t)poller_slot >= dp->lcore_count || !dp->lcores[poller_slot].registered)
+		return false;
+	rte_rcu_qsbr_thread_offline(dp->qsbr, dp->lcores[poller_slot].thread_id);
+	return true;
+}
+
+static void poller_resume(struct mrx_dataplane *dp, bool paused)
+{
+	if (paused && dp->running && dp->lcores[poller_slot].registered)
+		rte_rcu_qsbr_thread_online(dp->qsbr, dp->lcores[poller_slot].thread_id);
+}
+
 int mcastrx_control_poll(void)
 {
 	struct mrx_dataplane *dp = &mrx_dataplane;
@@ -397,8 +424,11 @@ int mcastrx_control_poll(void)
 		rc = -ENODEV;
 	else if (dp->settings.control_thread)
 		rc = -EBUSY;
-	else
+	else {
+		bool paused = poller_pause(dp);
 		rc = mrx_control_round(dp);
+		poller_resume(dp, paused);
+	}
 	pthread_mutex_unlock(&dp->control_lock);
 	return rc;
 }
@@ -415,6 +445,7 @@ int mcastrx_receive_poll(unsigned slot)
 		rte_rcu_qsbr_thread_register(dp->qsbr, lcore->thread_id);
 		rte_rcu_qsbr_thread_online(dp->qsbr, lcore->thread_id);
 		lcore->registered = true;
+		poller_slot = (int)slot;
 	}
 	return (int)mrx_lcore_poll_once(dp, lcore);
 }
@@ -441,10 +472,10 @@ uint64_t mcastrx_control_next_deadline_ns(void)
 		struct mrx_dataplane *dp = &mrx_dataplane;         \
 		int rc_ = -ENODEV;                                 \
 		pthread_mutex_lock(&dp->control_lock);             \
-		if (dp->running) {                                 \
+		bool paused_ = poller_pause(dp);                   \
+		if (dp->running)                                   \
 			rc_ = (call);                              \
-			mrx_ports_refresh_multicast(dp);           \
-		}                                                  \
+		poller_resume(dp, paused_);                        \
 		pthread_mutex_unlock(&dp->control_lock);           \
 		return rc_;                                        \
 	} while (0)
@@ -494,9 +525,10 @@ int mcastrx_socket_close(int socket)
 	if (dp->running) {
 		rc = -EBADF;
 		if (slot_get(dp, socket) != NULL) {
+			bool paused = poller_pause(dp);
 			rc = mrx_socket_close(dp->engine, socket);
-			mrx_ports_refresh_multicast(dp);
 			mrx_socket_slot_destroy(dp, socket);
+			poller_resume(dp, paused);
 		}
 	}
 	pthread_mutex_unlock(&dp->control_lock);
@@ -701,6 +733,7 @@ int mcastrx_port_stats(unsigned index, struct mcastrx_port_stats *stats)
 	int rc = -ENODEV;
 	if (dp->running) {
 		rc = -ERANGE;
+		mrx_ports_refresh_multicast(dp); /* what is in force, if changes are pending */
 		if (index < dp->port_count) {
 			const struct mrx_port *port = &dp->ports[index];
 			memset(stats, 0, sizeof(*stats));

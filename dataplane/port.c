@@ -143,16 +143,13 @@ static void list_add(struct multicast_list *list, const uint8_t mac[6])
 	memcpy(list->addresses[list->count++].addr_bytes, mac, 6);
 }
 
-static void list_add_filter(void *context, const struct mrx_change *filter)
+static bool list_add_group(void *context, const struct mrx_addr *group)
 {
 	struct multicast_list *list = context;
-	if (filter->ifindex != list->ifindex)
-		return;
-	if (filter->mode == MRX_MODE_INCLUDE && filter->source_count == 0)
-		return;
 	uint8_t mac[6];
-	mrx_multicast_mac(&filter->group, mac);
+	mrx_multicast_mac(group, mac);
 	list_add(list, mac);
+	return !list->overflow; /* past the limit the port is all-multicast anyway */
 }
 
 static void refresh_port(struct mrx_dataplane *dp, struct mrx_port *port)
@@ -164,7 +161,7 @@ static void refresh_port(struct mrx_dataplane *dp, struct mrx_port *port)
 	static const uint8_t all_nodes[6] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
 	list_add(&list, all_systems);
 	list_add(&list, all_nodes);
-	mrx_engine_foreach_filter(dp->engine, list_add_filter, &list);
+	mrx_control_foreach_group(dp, port->ifindex, list_add_group, &list);
 	port->multicast_address_count = list.count;
 	port->counters[MCASTRX_PORT_MULTICAST_ADDRESSES] = list.count;
 	port->multicast_dirty = false;

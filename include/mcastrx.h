@@ -139,7 +139,8 @@ int mcastrx_control_poll(void);
  * over its queues -- receive, classify, punt, look up, deliver -- then a
  * quiescent-state report. Call it from one thread per slot, again and
  * again: socket close and table reclamation wait for every slot's next
- * pass. Returns the frames received (>= 0), -EINVAL (not manual or bad
+ * pass. A poller thread may itself call the socket, option and control
+ * functions (run to completion): it is taken offline for the call. Returns the frames received (>= 0), -EINVAL (not manual or bad
  * slot), -ENODEV (not started). */
 int mcastrx_receive_poll(unsigned slot);
 
@@ -183,7 +184,9 @@ int mcastrx_bind(int socket, const struct sockaddr *address, socklen_t length);
  * mrx_getipv4sourcefilter of mrx_control.h (same arguments, same errors,
  * docs/SOCKET-OPTION-RULES.md), run under the control lock. The lookup
  * table follows before the call returns: packets looked up after the
- * return see the new filter. -ENODEV when not started. */
+ * return see the new filter. The ports' multicast MAC lists follow at the
+ * next control round (control thread, or mcastrx_control_poll).
+ * -ENODEV when not started. */
 int mcastrx_setsockopt(int socket, int level, int option, const void *value, socklen_t length);
 int mcastrx_getsockopt(int socket, int level, int option, void *value, socklen_t *length);
 int mcastrx_setsourcefilter(int socket, uint32_t ifindex, const struct sockaddr *group,

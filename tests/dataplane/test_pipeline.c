@@ -11,6 +11,7 @@
  *     control TX queue;
  *   - bad API input is refused and changes nothing.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -870,10 +871,33 @@ static void test_table_full_is_counted(void **state)
 	drain_tx();
 }
 
-/* manual_receive: the test thread is the receive poller (run to
- * completion). A closed socket's slot is freed only after the poller's
- * next pass -- deterministic check of the grace period -- and closing from
- * the poller's own thread does not deadlock. */
+/* manual_receive: a thread of the test is the receive poller, polling only
+ * when asked. A socket closed by another thread is freed only after the
+ * poller's next pass (deterministic check of the grace period). */
+static unsigned polls_requested, polls_done;
+static bool poller_stop;
+
+static void *poller_main(void *argument)
+{
+	while (!__atomic_load_n(&poller_stop, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&polls_requested, __ATOMIC_ACQUIRE) ==
+		    __atomic_load_n(&polls_done, __ATOMIC_ACQUIRE)) {
+			sleep_ms(1);
+			continue;
+		}
+		mcastrx_receive_poll(0);
+		__atomic_fetch_add(&polls_done, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void poll_once_by_poller(void)
+{
+	unsigned target = __atomic_add_fetch(&polls_requested, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&polls_done, __ATOMIC_ACQUIRE) != target)
+		sleep_ms(1);
+}
+
 static void test_manual_receive_grace_period(void **state)
 {
 	struct mcastrx_settings settings;
@@ -882,6 +906,10 @@ static void test_manual_receive_grace_period(void **state)
 	settings.lcore_count = 1;
 	assert_int_equal(mcastrx_start(&settings), 0);
 	assert_int_equal(mcastrx_receive_poll(1), -EINVAL);
+	pthread_t poller;
+	poller_stop = false;
+	assert_int_equal(pthread_create(&poller, NULL, poller_main, NULL), 0);
+
 	int socket = mcastrx_socket_open(AF_INET);
 	assert_true(socket >= 0);
 	join(socket, AF_INET, "239.10.0.1");
@@ -889,23 +917,56 @@ static void test_manual_receive_grace_period(void **state)
 	spec_v4(&s, "10.0.0.1", "239.10.0.1");
 	uint16_t length = build_frame(&s, frame);
 	assert_int_equal(fixture_inject(frame, length), 0);
-	assert_int_equal(mcastrx_receive_poll(0), 1);
+	poll_once_by_poller();
 	struct mcastrx_packet packets[4];
 	assert_int_equal(mcastrx_recv_burst(socket, packets, 4), 1);
 	mcastrx_packets_free(packets, 1);
 	assert_int_equal(fixture_inject(frame, length), 0);
-	assert_int_equal(mcastrx_receive_poll(0), 1); /* left in the ring */
+	poll_once_by_poller(); /* left in the ring */
 
 	assert_int_equal(mcastrx_socket_close(socket), 0);
 	assert_int_equal(mrx_dataplane.retired_count, 1); /* the poller has not passed */
 	assert_int_equal(mcastrx_control_poll() >= 0, 1);
 	assert_int_equal(mrx_dataplane.retired_count, 1);
-	assert_int_equal(mcastrx_receive_poll(0), 0);  /* a quiescent report */
+	poll_once_by_poller(); /* a quiescent report */
 	assert_int_equal(mcastrx_control_poll() >= 0, 1);
 	assert_int_equal(mrx_dataplane.retired_count, 0);
+
+	__atomic_store_n(&poller_stop, true, __ATOMIC_RELEASE);
+	pthread_join(poller, NULL);
 	mcastrx_stop();
 	drain_tx();
 	assert_int_equal(mcastrx_receive_poll(0), -ENODEV);
+}
+
+/* manual_receive, run to completion: one thread polls, joins, closes and
+ * stops; no grace period waits for the caller itself. */
+static void test_manual_receive_run_to_completion(void **state)
+{
+	struct mcastrx_settings settings;
+	fixture_settings(&settings);
+	settings.manual_receive = true;
+	assert_int_equal(mcastrx_start(&settings), 0);
+	struct frame_spec s;
+	uint8_t group[32];
+	for (unsigned round = 0; round < 40; round++) {
+		int socket = mcastrx_socket_open(AF_INET);
+		assert_true(socket >= 0);
+		snprintf((char *)group, sizeof(group), "239.11.0.%u", round + 1);
+		join(socket, AF_INET, (const char *)group);
+		spec_v4(&s, "10.0.0.1", (const char *)group);
+		uint16_t length = build_frame(&s, frame);
+		assert_int_equal(fixture_inject(frame, length), 0);
+		assert_int_equal(mcastrx_receive_poll(0), 1);
+		struct mcastrx_packet packets[2];
+		assert_int_equal(mcastrx_recv_burst(socket, packets, 2), 1);
+		mcastrx_packets_free(packets, 1);
+		assert_int_equal(mcastrx_socket_close(socket), 0);
+		assert_true(mcastrx_control_poll() >= 0);
+		drain_tx();
+	}
+	mcastrx_stop();
+	drain_tx();
 }
 
 int main(void)
@@ -920,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_table_full_is_counted),
 		cmocka_unit_test(test_manual_receive_grace_period),
+		cmocka_unit_test(test_manual_receive_run_to_completion),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

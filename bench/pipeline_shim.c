@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * bench/pipeline's C side (see pipeline_shim.h).
+ */
+#include "pipeline_shim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dataplane.h"
+#include "mcastrx.h"
+
+#define FRAMES_IN_FLIGHT 2048u
+#define MAX_SOCKETS 8u
+
+static struct rte_ring *rx_ring, *tx_ring;
+static uint16_t port_id;
+static int sockets[MAX_SOCKETS];
+static uint32_t socket_count;
+static struct rte_mempool *bare_pool;
+
+int mrx_bench_init(const char *program)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mrx_bench_%d", (int)getpid());
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	unsigned hugepages = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%u", &hugepages) != 1)
+			hugepages = 0;
+		fclose(f);
+	}
+	char *with_huge[] = {(char *)program, "-l", "0", "--no-pci", "--in-memory",
+			     "--log-level=lib.eal:error", NULL};
+	char *without_huge[] = {(char *)program, "-l", "0", "--no-pci", "--no-huge", "-m", "1024",
+				prefix, "--log-level=lib.eal:error", NULL};
+	char **argv = hugepages >= 256 ? with_huge : without_huge;
+	int argc = 0;
+	while (argv[argc] != NULL)
+		argc++;
+	if (hugepages < 256)
+		fprintf(stderr, "bench/pipeline: no hugepages reserved, running --no-huge (2-4x slower)\n");
+	int rc = mcastrx_init(argc, argv);
+	if (rc < 0)
+		return rc;
+	rx_ring = rte_ring_create("bench_rx", 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	tx_ring = rte_ring_create("bench_tx", 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rx_ring == NULL || tx_ring == NULL)
+		return -ENOMEM;
+	int port = rte_eth_from_rings("bench", &rx_ring, 1, &tx_ring, 1, SOCKET_ID_ANY);
+	if (port < 0)
+		return -ENODEV;
+	port_id = (uint16_t)port;
+	return 0;
+}
+
+static void group_address(int family, uint32_t index, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (family == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)out;
+		in->sin_family = AF_INET;
+		in->sin_addr.s_addr = htonl(0xef000000u | (index + 1)); /* 239.x.y.z */
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr.s6_addr[0] = 0xff, in6->sin6_addr.s6_addr[1] = 0x1e;
+		uint32_t value = htonl(index + 1);
+		memcpy(&in6->sin6_addr.s6_addr[12], &value, 4);
+	}
+}
+
+/* Ethernet + IPv4/IPv6 + UDP + 18 bytes of payload (a 64-byte IPv4 frame). */
+static uint16_t build_frame(int family, uint32_t index, uint8_t *frame)
+{
+	static const uint8_t header[14] = {0x01, 0x00, 0x5e, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
+	memcpy(frame, header, 14);
+	struct sockaddr_storage group;
+	group_address(family, index, &group);
+	uint16_t payload = 18;
+	uint8_t *ip = frame + 14;
+	uint16_t l3_length;
+	if (family == 4) {
+		frame[12] = 0x08, frame[13] = 0x00;
+		memset(ip, 0, 20);
+		ip[0] = 0x45, ip[8] = 16, ip[9] = 17;
+		uint16_t total = htons(20 + 8 + payload);
+		memcpy(ip + 2, &total, 2);
+		uint32_t source = htonl(0x0a000001u);
+		memcpy(ip + 12, &source, 4);
+		memcpy(ip + 16, &((struct sockaddr_in *)&group)->sin_addr, 4);
+		l3_length = 20;
+	} else {
+		frame[12] = 0x86, frame[13] = 0xdd;
+		memset(ip, 0, 40);
+		ip[0] = 0x60, ip[6] = 17, ip[7] = 16;
+		uint16_t length = htons(8 + payload);
+		memcpy(ip + 4, &length, 2);
+		ip[8] = 0x20, ip[9] = 0x01, ip[10] = 0x0d, ip[11] = 0xb8, ip[23] = 1;
+		memcpy(ip + 24, &((struct sockaddr_in6 *)&group)->sin6_addr, 16);
+		l3_length = 40;
+	}
+	uint8_t *udp = ip + l3_length;
+	uint16_t ports[3] = {htons(4000), htons(5000), htons(8 + payload)};
+	memcpy(udp, ports, 6);
+	udp[6] = udp[7] = 0;
+	memset(udp + 8, 0xab, payload);
+	return (uint16_t)(14 + l3_length + 8 + payload);
+}
+
+static int fill_ring(struct rte_mempool *pool, int family, uint32_t groups)
+{
+	uint8_t frame[128];
+	for (uint32_t i = 0; i < FRAMES_IN_FLIGHT; i++) {
+		struct rte_mbuf *mbuf = rte_pktmbuf_alloc(pool);
+		if (mbuf == NULL)
+			return -ENOMEM;
+		/* Spread over the groups with a stride so neighbours differ. */
+		uint32_t group = (uint32_t)(((uint64_t)i * 2654435761u) % groups);
+		uint16_t length = build_frame(family, group, frame);
+		memcpy(rte_pktmbuf_append(mbuf, length), frame, length);
+		if (rte_ring_enqueue(rx_ring, mbuf) != 0) {
+			rte_pktmbuf_free(mbuf);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+static void empty_ring(struct rte_ring *ring)
+{
+	struct rte_mbuf *mbufs[64];
+	unsigned n;
+	while ((n = rte_ring_dequeue_burst(ring, (void **)mbufs, 64, NULL)) > 0)
+		rte_pktmbuf_free_bulk(mbufs, n);
+}
+
+int mrx_bench_pipeline_setup(int family, uint32_t groups, uint32_t wanted_sockets)
+{
+	if (wanted_sockets == 0 || wanted_sockets > MAX_SOCKETS || groups == 0)
+		return -EINVAL;
+	struct mcastrx_settings settings;
+	mcastrx_settings_init(&settings);
+	settings.port_count = 1;
+	settings.ports[0].port_id = port_id;
+	settings.ports[0].interface.up = true;
+	inet_pton(AF_INET, "192.0.2.10", &settings.ports[0].interface.ipv4);
+	inet_pton(AF_INET6, "fe80::10", &settings.ports[0].interface.ipv6_link_local);
+	settings.manual_receive = true;
+	settings.max_groups = groups + 16;
+	settings.mbuf_count = 32767;
+	settings.engine.max_groups = groups + 16;
+	settings.engine.max_memberships_per_socket = groups + 16;
+	int rc = mcastrx_start(&settings);
+	if (rc != 0)
+		return rc;
+	socket_count = 0;
+	for (uint32_t s = 0; s < wanted_sockets; s++) {
+		int socket = mcastrx_socket_open(family == 4 ? AF_INET : AF_INET6);
+		if (socket < 0)
+			return socket;
+		sockets[socket_count++] = socket;
+		for (uint32_t g = 0; g < groups; g++) {
+			struct group_req request = {.gr_interface = mcastrx_port_ifindex(port_id)};
+			group_address(family, g, &request.gr_group);
+			rc = mcastrx_setsockopt(socket, family == 4 ? IPPROTO_IP : IPPROTO_IPV6,
+						MCAST_JOIN_GROUP, &request, sizeof(request));
+			if (rc != 0)
+				return rc;
+			if (rte_ring_count(tx_ring) > 2048)
+				empty_ring(tx_ring); /* the joins' reports */
+		}
+	}
+	empty_ring(tx_ring);
+	return fill_ring(mrx_dataplane.pool, family, groups);
+}
+
+uint64_t mrx_bench_pipeline_run(uint64_t packets)
+{
+	uint64_t received = 0;
+	struct mcastrx_packet batch[64];
+	while (received < packets) {
+		int n = mcastrx_receive_poll(0);
+		if (n < 0)
+			return received;
+		received += (uint64_t)n;
+		/* The consumer: read each packet, give it back to the RX ring when
+		 * its last socket is done with it. */
+		for (uint32_t s = 0; s < socket_count; s++) {
+			int got;
+			while ((got = mcastrx_recv_burst(sockets[s], batch, 64)) > 0) {
+				for (int i = 0; i < got; i++) {
+					struct rte_mbuf *mbuf = batch[i].mbuf;
+					if (rte_mbuf_refcnt_read(mbuf) == 1)
+						rte_ring_sp_enqueue(rx_ring, mbuf);
+					else
+						rte_mbuf_refcnt_update(mbuf, -1);
+				}
+			}
+		}
+	}
+	return received;
+}
+
+uint64_t mrx_bench_pipeline_deliveries(void)
+{
+	struct mcastrx_lcore_stats stats;
+	if (mcastrx_total_stats(&stats) != 0)
+		return 0;
+	return stats.counters[MCASTRX_LCORE_DELIVERIES];
+}
+
+void mrx_bench_pipeline_teardown(void)
+{
+	mcastrx_stop();
+	empty_ring(rx_ring);
+	empty_ring(tx_ring);
+}
+
+int mrx_bench_bare_setup(void)
+{
+	if (bare_pool == NULL)
+		bare_pool = rte_pktmbuf_pool_create("bench_bare", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						    SOCKET_ID_ANY);
+	if (bare_pool == NULL)
+		return -ENOMEM;
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	int rc = rte_eth_dev_configure(port_id, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port_id, 0, 1024, SOCKET_ID_ANY, NULL, bare_pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port_id, 0, 512, SOCKET_ID_ANY, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port_id);
+	if (rc != 0)
+		return rc;
+	return fill_ring(bare_pool, 4, 1024);
+}
+
+uint64_t mrx_bench_bare_run(uint64_t packets)
+{
+	struct rte_mbuf *mbufs[32];
+	uint64_t received = 0;
+	while (received < packets) {
+		uint16_t n = rte_eth_rx_burst(port_id, 0, mbufs, 32);
+		received += n;
+		rte_ring_sp_enqueue_burst(rx_ring, (void **)mbufs, n, NULL);
+	}
+	return received;
+}
+
+void mrx_bench_bare_teardown(void)
+{
+	rte_eth_dev_stop(port_id);
+	empty_ring(rx_ring);
+}
