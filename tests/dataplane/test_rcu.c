@@ -27,7 +27,7 @@
 #define GROUP "239.7.7.7"
 #define SOURCE_COUNT 4
 #define RUN_MS 2500u
-#define MAX_VERSIONS 200000u
+#define MAX_VERSIONS 2000000u
 
 static const char *const sources[SOURCE_COUNT] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
 
