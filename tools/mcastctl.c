@@ -160,8 +160,10 @@ int main(int argc, char **argv)
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_PATH;
 	int option;
-	/* '+': stop at the first non-option (the command's own words follow) */
-	while ((option = getopt_long(argc, argv, "+s:h", options, NULL)) != -1) {
+	/* '+': stop at the first non-option (the command's own words follow);
+	 * ':' and opterr 0: our own one-line errors */
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, "+:s:h", options, NULL)) != -1) {
 		switch (option) {
 		case 's':
 			path = optarg;
@@ -169,8 +171,12 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_REPLY_OK;
+		case ':':
+			fprintf(stderr, "mcastctl: option '%s' needs a value (try --help)\n",
+				argv[optind - 1]);
+			return EXIT_BAD_USAGE;
 		default:
-			fprintf(stderr, "mcastctl: try --help\n");
+			fprintf(stderr, "mcastctl: unknown option '%s' (try --help)\n", argv[optind - 1]);
 			return EXIT_BAD_USAGE;
 		}
 	}

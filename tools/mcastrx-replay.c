@@ -462,7 +462,8 @@ int main(int argc, char **argv)
 	const char *pcap_path = NULL;
 	bool verbose = false;
 	int choice;
-	while ((choice = getopt_long(argc, argv, "w:vh", long_options, NULL)) != -1) {
+	opterr = 0; /* ':' and '?' below print one line naming the option */
+	while ((choice = getopt_long(argc, argv, ":w:vh", long_options, NULL)) != -1) {
 		switch (choice) {
 		case OPT_IPV4:
 			if (inet_pton(AF_INET, optarg, &interface.ipv4) != 1)
@@ -539,8 +540,13 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "mcastrx-replay: option '%s' needs a value (try --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "Try 'mcastrx-replay --help'.\n");
+			fprintf(stderr, "mcastrx-replay: unknown option '%s' (try --help)\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
