@@ -116,20 +116,22 @@ struct option_info {
 	int family; /* the family the option belongs to; 0: both */
 };
 
-/* Every option: level (0: either IP level, as the protocol-independent
- * options are), name, structure, operation, family (0: the level's). */
+#define EITHER_LEVEL (-1) /* not 0: that is IPPROTO_IP */
+
+/* Every option: level (EITHER_LEVEL for the protocol-independent options),
+ * name, structure, operation, family (0: the level's). */
 static const struct {
 	int level;
 	int option;
 	struct option_info info;
 } options[] = {
-	{0, MCAST_JOIN_GROUP, {KIND_GROUP_REQ, MRX_FILTER_JOIN_GROUP, 0}},
-	{0, MCAST_LEAVE_GROUP, {KIND_GROUP_REQ, MRX_FILTER_LEAVE_GROUP, 0}},
-	{0, MCAST_BLOCK_SOURCE, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_BLOCK, 0}},
-	{0, MCAST_UNBLOCK_SOURCE, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_UNBLOCK, 0}},
-	{0, MCAST_JOIN_SOURCE_GROUP, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_JOIN_SOURCE, 0}},
-	{0, MCAST_LEAVE_SOURCE_GROUP, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_LEAVE_SOURCE, 0}},
-	{0, MCAST_MSFILTER, {KIND_GROUP_FILTER, MRX_FILTER_SET, 0}},
+	{EITHER_LEVEL, MCAST_JOIN_GROUP, {KIND_GROUP_REQ, MRX_FILTER_JOIN_GROUP, 0}},
+	{EITHER_LEVEL, MCAST_LEAVE_GROUP, {KIND_GROUP_REQ, MRX_FILTER_LEAVE_GROUP, 0}},
+	{EITHER_LEVEL, MCAST_BLOCK_SOURCE, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_BLOCK, 0}},
+	{EITHER_LEVEL, MCAST_UNBLOCK_SOURCE, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_UNBLOCK, 0}},
+	{EITHER_LEVEL, MCAST_JOIN_SOURCE_GROUP, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_JOIN_SOURCE, 0}},
+	{EITHER_LEVEL, MCAST_LEAVE_SOURCE_GROUP, {KIND_GROUP_SOURCE_REQ, MRX_FILTER_LEAVE_SOURCE, 0}},
+	{EITHER_LEVEL, MCAST_MSFILTER, {KIND_GROUP_FILTER, MRX_FILTER_SET, 0}},
 	{IPPROTO_IP, IP_ADD_MEMBERSHIP, {KIND_IP_MREQ, MRX_FILTER_JOIN_GROUP, AF_INET}},
 	{IPPROTO_IP, IP_DROP_MEMBERSHIP, {KIND_IP_MREQ, MRX_FILTER_LEAVE_GROUP, AF_INET}},
 	{IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, {KIND_IP_MREQ_SOURCE, MRX_FILTER_JOIN_SOURCE, AF_INET}},
@@ -148,7 +150,8 @@ static struct option_info option_lookup(int level, int option)
 	if (level != IPPROTO_IP && level != IPPROTO_IPV6)
 		return none;
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-		if (options[i].option != option || (options[i].level && options[i].level != level))
+		if (options[i].option != option ||
+		    (options[i].level != EITHER_LEVEL && options[i].level != level))
 			continue;
 		struct option_info info = options[i].info;
 		if (info.family == 0)

@@ -167,6 +167,37 @@ static void test_index_zero_and_any_name_the_first_interface(void **state)
 	mrx_engine_destroy(engine);
 }
 
+/* Rule 1: an option unknown at the level given is ENOPROTOOPT, before the
+ * level's family is compared with the socket's (the family-specific
+ * options exist at one level only; the MCAST_* ones at both). */
+static void test_option_unknown_at_its_level(void **state)
+{
+	(void)state;
+	struct mrx_engine *engine = engine_with(0, 0);
+	int families[2] = {AF_INET, AF_INET6};
+	static const int ip_only[] = {IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IP_ADD_SOURCE_MEMBERSHIP,
+				      IP_DROP_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE, IP_UNBLOCK_SOURCE,
+				      IP_MSFILTER};
+	static const int ipv6_only[] = {IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP};
+	uint8_t value[512] = {0};
+	for (int f = 0; f < 2; f++) {
+		int s = mrx_socket_open(engine, families[f]);
+		for (size_t i = 0; i < sizeof(ip_only) / sizeof(ip_only[0]); i++)
+			assert_int_equal(mrx_setsockopt(engine, s, IPPROTO_IPV6, ip_only[i], value,
+							sizeof(value)), -ENOPROTOOPT);
+		for (size_t i = 0; i < sizeof(ipv6_only) / sizeof(ipv6_only[0]); i++)
+			assert_int_equal(mrx_setsockopt(engine, s, IPPROTO_IP, ipv6_only[i], value,
+							sizeof(value)), -ENOPROTOOPT);
+		assert_int_equal(mrx_setsockopt(engine, s, SOL_SOCKET, MCAST_JOIN_GROUP, value,
+						sizeof(value)), -ENOPROTOOPT);
+		/* Known at the level, of the other family: EINVAL. */
+		int other_level = families[f] == AF_INET ? IPPROTO_IPV6 : IPPROTO_IP;
+		assert_int_equal(mrx_setsockopt(engine, s, other_level, MCAST_JOIN_GROUP, value,
+						sizeof(value)), -EINVAL);
+	}
+	mrx_engine_destroy(engine);
+}
+
 static void advance_ms(struct mrx_engine *engine, uint64_t ms)
 {
 	uint64_t end = clock_ns + ms * 1000000ull;
@@ -243,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_socket_limit),
 		cmocka_unit_test(test_index_zero_and_any_name_the_first_interface),
 		cmocka_unit_test(test_source_specific_query_flood_gives_memory_back),
+		cmocka_unit_test(test_option_unknown_at_its_level),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
