@@ -1528,6 +1528,10 @@ static void fuzz_make_seeds(struct fuzz_seed_writer *writer)
 		OPT(&seed, 0, O_JOIN, 0, 0, 0, 1);        /* EINVAL: other family's level */
 		OPT(&seed, 0, O_JOIN, 0, 0, 0, 2);        /* EINVAL: short */
 		OPT(&seed, 0, O_UNKNOWN, 0, 0, 0, 0);     /* ENOPROTOOPT */
+		/* IP_* at IPPROTO_IPV6 on either family: ENOPROTOOPT (fuzz finding 1, 732982a). */
+		OPT(&seed, 0, O_IP_ADD_SOURCE, 0, 0, 0, fi ? 0 : 1);
+		OPT(&seed, 0, O_IP_ADD, 0, 1, 0, fi ? 0 : 1);
+		OPT(&seed, 0, O_IPV6_ADD, 0, 1, 0, fi ? 1 : 0); /* IPV6_* at IPPROTO_IP */
 		OPT(&seed, 0, O_BLOCK, 0, 0, 3, 0);       /* EINVAL: multicast source */
 		UPDOWN(&seed, 1);
 		OPT(&seed, 0, O_LEAVE, 1, 0, 0, 0);
