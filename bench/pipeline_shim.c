@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,13 +21,24 @@
 #include "mcastrx.h"
 
 #define FRAMES_IN_FLIGHT 2048u
+#define FEED_BURST 32u
+#define FEED_POOL_SIZE 16383u
 #define MAX_SOCKETS 8u
 
 static struct rte_ring *rx_ring, *tx_ring;
 static uint16_t port_id;
 static int sockets[MAX_SOCKETS];
 static uint32_t socket_count;
-static struct rte_mempool *bare_pool;
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b != 0) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
 
 int mrx_bench_init(const char *program)
 {
@@ -117,23 +129,65 @@ static uint16_t build_frame(int family, uint32_t index, uint8_t *frame)
 	return (uint16_t)(14 + l3_length + 8 + payload);
 }
 
-static int fill_ring(struct rte_mempool *pool, int family, uint32_t groups)
+/* The feeder, the same for the pipeline and the bare loop: a NIC refills
+ * its RX descriptors with mbufs from a pool and the application frees what
+ * it received. Every mbuf of feed_pool holds a prebuilt frame (a freed mbuf
+ * keeps its data and lengths); the feeder takes mbufs from the pool in
+ * bursts, writes the next group of the sequence into the frame (one 4-byte
+ * store, so that every group of the table is visited, not only those of the
+ * mbufs in circulation) and enqueues them on the RX ring, keeping
+ * FRAMES_IN_FLIGHT there. The receiver frees every mbuf back to the pool. */
+static struct rte_mempool *feed_pool;
+static uint32_t *group_words;  /* the group's last 4 bytes, in the order fed */
+static uint32_t group_word_count, group_word_next, group_word_offset;
+
+static int feed_pool_create(void)
 {
-	uint8_t frame[128];
-	for (uint32_t i = 0; i < FRAMES_IN_FLIGHT; i++) {
-		struct rte_mbuf *mbuf = rte_pktmbuf_alloc(pool);
-		if (mbuf == NULL)
-			return -ENOMEM;
-		/* Spread over the groups with a stride so neighbours differ. */
-		uint32_t group = (uint32_t)(((uint64_t)i * 2654435761u) % groups);
-		uint16_t length = build_frame(family, group, frame);
-		memcpy(rte_pktmbuf_append(mbuf, length), frame, length);
-		if (rte_ring_enqueue(rx_ring, mbuf) != 0) {
-			rte_pktmbuf_free(mbuf);
-			return -ENOSPC;
-		}
+	if (feed_pool != NULL)
+		return 0;
+	uint16_t private_size = RTE_ALIGN(sizeof(struct mrx_packet_info), RTE_MBUF_PRIV_ALIGN);
+	feed_pool = rte_pktmbuf_pool_create("bench_feed", FEED_POOL_SIZE, 256, private_size,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	return feed_pool == NULL ? -ENOMEM : 0;
+}
+
+/* Writes a frame of the family into every mbuf of the pool and builds the
+ * group sequence (every group once, neighbours far apart). */
+static int feed_prepare(int family, uint32_t groups)
+{
+	int rc = feed_pool_create();
+	if (rc != 0)
+		return rc;
+	free(group_words);
+	group_words = malloc(sizeof(*group_words) * groups);
+	if (group_words == NULL)
+		return -ENOMEM;
+	/* An odd stride coprime with the group count visits each once. */
+	uint32_t stride = 2654435761u % groups;
+	while (groups > 1 && (stride == 0 || gcd(stride, groups) != 1))
+		stride++;
+	for (uint32_t i = 0; i < groups; i++) {
+		uint32_t index = (uint32_t)(((uint64_t)i * stride) % groups);
+		group_words[i] = htonl(family == 4 ? 0xef000000u | (index + 1) : index + 1);
 	}
-	return 0;
+	group_word_count = groups;
+	group_word_next = 0;
+	/* IPv4 239.0.0.0 | index + 1; IPv6 ff1e::(index + 1): the last 4 bytes. */
+	group_word_offset = family == 4 ? 14 + MRX_IPV4_GROUP_OFFSET : 14 + MRX_IPV6_GROUP_OFFSET + 12;
+
+	struct rte_mbuf **all = malloc(sizeof(*all) * FEED_POOL_SIZE);
+	if (all == NULL)
+		return -ENOMEM;
+	uint8_t frame[128];
+	uint16_t length = build_frame(family, 0, frame);
+	unsigned taken = 0;
+	while (taken < FEED_POOL_SIZE && (all[taken] = rte_pktmbuf_alloc(feed_pool)) != NULL) {
+		memcpy(rte_pktmbuf_append(all[taken], length), frame, length);
+		taken++;
+	}
+	rte_pktmbuf_free_bulk(all, taken);
+	free(all);
+	return taken < FRAMES_IN_FLIGHT * 2 ? -ENOMEM : 0;
 }
 
 static void empty_ring(struct rte_ring *ring)
@@ -142,6 +196,25 @@ static void empty_ring(struct rte_ring *ring)
 	unsigned n;
 	while ((n = rte_ring_dequeue_burst(ring, (void **)mbufs, 64, NULL)) > 0)
 		rte_pktmbuf_free_bulk(mbufs, n);
+}
+
+/* Keeps the RX ring at FRAMES_IN_FLIGHT frames. */
+static inline void feed(void)
+{
+	unsigned room = FRAMES_IN_FLIGHT - rte_ring_count(rx_ring);
+	while (room >= FEED_BURST) {
+		struct rte_mbuf *mbufs[FEED_BURST];
+		if (rte_mempool_get_bulk(feed_pool, (void **)mbufs, FEED_BURST) != 0)
+			return;
+		for (unsigned i = 0; i < FEED_BURST; i++) {
+			uint8_t *frame = rte_pktmbuf_mtod(mbufs[i], uint8_t *);
+			memcpy(frame + group_word_offset, &group_words[group_word_next], 4);
+			if (++group_word_next == group_word_count)
+				group_word_next = 0;
+		}
+		rte_ring_sp_enqueue_bulk(rx_ring, (void **)mbufs, FEED_BURST, NULL);
+		room -= FEED_BURST;
+	}
 }
 
 int mrx_bench_pipeline_setup(int family, uint32_t groups, uint32_t wanted_sockets)
@@ -181,7 +254,10 @@ int mrx_bench_pipeline_setup(int family, uint32_t groups, uint32_t wanted_socket
 		}
 	}
 	empty_ring(tx_ring);
-	return fill_ring(mrx_dataplane.pool, family, groups);
+	rc = feed_prepare(family, groups);
+	if (rc == 0)
+		feed();
+	return rc;
 }
 
 uint64_t mrx_bench_pipeline_run(uint64_t packets)
@@ -189,23 +265,17 @@ uint64_t mrx_bench_pipeline_run(uint64_t packets)
 	uint64_t received = 0;
 	struct mcastrx_packet batch[64];
 	while (received < packets) {
+		feed();
 		int n = mcastrx_receive_poll(0);
 		if (n < 0)
 			return received;
 		received += (uint64_t)n;
-		/* The consumer: read each packet, give it back to the RX ring when
-		 * its last socket is done with it. */
+		/* The consumer: read each packet and free it (the mbuf goes back
+		 * to the pool when its last socket is done with it). */
 		for (uint32_t s = 0; s < socket_count; s++) {
 			int got;
-			while ((got = mcastrx_recv_burst(sockets[s], batch, 64)) > 0) {
-				for (int i = 0; i < got; i++) {
-					struct rte_mbuf *mbuf = batch[i].mbuf;
-					if (rte_mbuf_refcnt_read(mbuf) == 1)
-						rte_ring_sp_enqueue(rx_ring, mbuf);
-					else
-						rte_mbuf_refcnt_update(mbuf, -1);
-				}
-			}
+			while ((got = mcastrx_recv_burst(sockets[s], batch, 64)) > 0)
+				mcastrx_packets_free(batch, (unsigned)got);
 		}
 	}
 	return received;
@@ -228,33 +298,36 @@ void mrx_bench_pipeline_teardown(void)
 
 int mrx_bench_bare_setup(void)
 {
-	if (bare_pool == NULL)
-		bare_pool = rte_pktmbuf_pool_create("bench_bare", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-						    SOCKET_ID_ANY);
-	if (bare_pool == NULL)
-		return -ENOMEM;
+	int rc = feed_pool_create();
+	if (rc != 0)
+		return rc;
 	struct rte_eth_conf conf;
 	memset(&conf, 0, sizeof(conf));
-	int rc = rte_eth_dev_configure(port_id, 1, 1, &conf);
+	rc = rte_eth_dev_configure(port_id, 1, 1, &conf);
 	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port_id, 0, 1024, SOCKET_ID_ANY, NULL, bare_pool);
+		rc = rte_eth_rx_queue_setup(port_id, 0, 1024, SOCKET_ID_ANY, NULL, feed_pool);
 	if (rc == 0)
 		rc = rte_eth_tx_queue_setup(port_id, 0, 512, SOCKET_ID_ANY, NULL);
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
 	if (rc != 0)
 		return rc;
-	return fill_ring(bare_pool, 4, 1024);
+	rc = feed_prepare(4, 1024);
+	if (rc == 0)
+		feed();
+	return rc;
 }
 
+/* Receive a burst and free every mbuf, fed exactly as the pipeline is. */
 uint64_t mrx_bench_bare_run(uint64_t packets)
 {
 	struct rte_mbuf *mbufs[32];
 	uint64_t received = 0;
 	while (received < packets) {
+		feed();
 		uint16_t n = rte_eth_rx_burst(port_id, 0, mbufs, 32);
 		received += n;
-		rte_ring_sp_enqueue_burst(rx_ring, (void **)mbufs, n, NULL);
+		rte_pktmbuf_free_bulk(mbufs, n);
 	}
 	return received;
 }
