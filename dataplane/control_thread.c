@@ -337,6 +337,7 @@ int mrx_control_round(struct mrx_dataplane *dp)
 		mrx_engine_run_timers(dp->engine);
 		work++;
 	}
+	mrx_ports_follow_link(dp);
 	mrx_ports_refresh_multicast(dp);
 	if (dp->retired_count > 0)
 		mrx_socket_slots_reclaim(dp, false);

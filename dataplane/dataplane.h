@@ -92,6 +92,11 @@ struct mrx_port {
 	int allmulticast_error;
 	uint32_t multicast_address_count;
 	uint64_t counters[MCASTRX_PORT_COUNTER_MAX]; /* mcastrx's own, under the lock */
+	/* Link state as last seen by the control round (rte_eth_link_get_nowait). */
+	bool link_known;
+	bool link_up;
+	uint64_t link_checked_ns;
+	uint32_t link_changes; /* down/up transitions handed to the engine */
 };
 
 struct mrx_group_state; /* control_thread.c: per (interface, group) socket filters */
@@ -146,6 +151,12 @@ int mrx_ports_start(struct mrx_dataplane *dp);
 void mrx_ports_stop(struct mrx_dataplane *dp);
 struct mrx_port *mrx_port_by_ifindex(struct mrx_dataplane *dp, uint32_t ifindex);
 void mrx_ports_refresh_multicast(struct mrx_dataplane *dp);
+/* Follow each port's link (polled at most every MRX_LINK_POLL_NS): link down
+ * takes the engine interface down (memberships kept, nothing sent), link up
+ * brings it up again if it is configured up (the engine reports its whole
+ * state, as a host that has just joined). Under the control lock. */
+#define MRX_LINK_POLL_NS 10000000ull
+void mrx_ports_follow_link(struct mrx_dataplane *dp);
 /* MAC of an IPv4 / IPv6 multicast group (RFC 1112 6.4, RFC 2464 7). */
 void mrx_multicast_mac(const struct mrx_addr *group, uint8_t mac[6]);
 

@@ -195,3 +195,33 @@ void mrx_ports_refresh_multicast(struct mrx_dataplane *dp)
 			refresh_port(dp, port);
 	}
 }
+
+void mrx_ports_follow_link(struct mrx_dataplane *dp)
+{
+	uint64_t now = mrx_clock_ns();
+	for (uint32_t i = 0; i < dp->port_count; i++) {
+		struct mrx_port *port = &dp->ports[i];
+		if (!port->started || (port->link_known && now - port->link_checked_ns < MRX_LINK_POLL_NS))
+			continue;
+		port->link_checked_ns = now;
+		struct rte_eth_link link;
+		if (rte_eth_link_get_nowait(port->port_id, &link) != 0)
+			continue;
+		bool up = link.link_status == RTE_ETH_LINK_UP;
+		/* The interface starts as configured: only a change (or a link
+		 * found down at the first look) is news for the engine. */
+		bool changed = port->link_known ? up != port->link_up : !up;
+		if (changed) {
+			/* Up again: the engine sends the current state report of
+			 * every group (RFC 3376 5.1 / RFC 3810 6.1, as for new
+			 * memberships); down: memberships kept, nothing sent. */
+			bool engine_up = up && port->settings.interface.up;
+			int rc = mrx_interface_set_up(dp->engine, port->ifindex, engine_up);
+			RTE_LOG(NOTICE, USER1, "mcastrx: port %u: link %s%s\n", port->port_id,
+				up ? "up" : "down", rc == 0 ? "" : " (engine refused the change)");
+			port->link_changes++;
+		}
+		port->link_known = true;
+		port->link_up = up;
+	}
+}
