@@ -55,6 +55,11 @@ int mrx_bench_init(const char *program)
 			     "--log-level=lib.eal:error", NULL};
 	char *without_huge[] = {(char *)program, "-l", "0", "--no-pci", "--no-huge", "-m", "1024",
 				prefix, "--log-level=lib.eal:error", NULL};
+	/* MRX_BENCH_NO_HUGE=1: --no-huge even with hugepages (valgrind cannot
+	 * map DPDK's hugepage area). */
+	const char *no_huge = getenv("MRX_BENCH_NO_HUGE");
+	if (no_huge != NULL && strcmp(no_huge, "1") == 0)
+		hugepages = 0;
 	char **argv = hugepages >= 256 ? with_huge : without_huge;
 	int argc = 0;
 	while (argv[argc] != NULL)

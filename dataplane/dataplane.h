@@ -169,6 +169,38 @@ void mrx_socket_slot_destroy(struct mrx_dataplane *dp, int handle);
 void mrx_socket_slots_reclaim(struct mrx_dataplane *dp, bool wait);
 /* Deliver one classified packet to the sockets of a table set; returns the
  * number of sockets it was put on (0: the caller still owns the mbuf). */
+/* The deliveries of one burst: references collected per socket, then one
+ * ring enqueue and one counter update per socket (mrx_delivery_flush). */
+#define MRX_DELIVERY_SOCKETS 16u
+struct mrx_delivery_queue {
+	struct mrx_socket_slot *slot;
+	unsigned count;
+	struct rte_mbuf *mbufs[MRX_MAX_BURST];
+	uint8_t packet[MRX_MAX_BURST]; /* index of each mbuf's packet in the batch */
+};
+struct mrx_delivery_batch {
+	unsigned queue_count;
+	unsigned packet_count;
+	uint32_t references[MRX_MAX_BURST]; /* per packet: references queued */
+	uint32_t failed[MRX_MAX_BURST];     /* per packet: ring-full losses */
+	struct mrx_delivery_queue queues[MRX_DELIVERY_SOCKETS];
+};
+static inline void mrx_delivery_batch_init(struct mrx_delivery_batch *batch)
+{
+	batch->queue_count = 0;
+	batch->packet_count = 0;
+}
+/* Queues one reference to mbuf (the caller's, plus one more per extra
+ * socket) for every socket of the set that accepts it; at most
+ * MRX_MAX_BURST packets per batch. Returns the number of sockets
+ * targeted; 0 leaves the caller's reference with the caller. */
+unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
+			 struct mrx_delivery_batch *batch, struct rte_mbuf *mbuf,
+			 const struct mrx_table_socket_set *set);
+/* Enqueues every queue of the batch (ring full: that reference freed and
+ * counted) and counts the deliveries; the batch is empty afterwards. */
+void mrx_delivery_flush(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch);
+/* One packet: mrx_deliver_add and mrx_delivery_flush. */
 unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
 		     const struct mrx_table_socket_set *set);
 void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet);

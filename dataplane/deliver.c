@@ -131,37 +131,94 @@ static inline bool binding_accepts(const struct mrx_socket_slot *slot, const uin
 	return true;
 }
 
-/* Put one reference per target on the targets' rings; a failed enqueue
- * gives its reference back. */
-static unsigned enqueue_targets(struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
-				struct mrx_socket_slot **targets, unsigned count)
+/* Enqueues the queues that hold references (flushing only a part would
+ * reorder a socket's packets, so it is all of them). */
+static void flush_queues(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch)
 {
-	unsigned delivered = 0;
-	for (unsigned i = 0; i < count; i++) {
-		struct mrx_socket_slot *slot = targets[i];
-		if (rte_ring_mp_enqueue(slot->ring, mbuf) == 0) {
-			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_DELIVERED], 1, __ATOMIC_RELAXED);
-			delivered++;
-		} else {
-			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_RING_FULL], 1, __ATOMIC_RELAXED);
-			MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_SOCKET_RING_FULL], 1);
-			rte_pktmbuf_free(mbuf);
+	uint64_t deliveries = 0;
+	for (unsigned q = 0; q < batch->queue_count; q++) {
+		struct mrx_delivery_queue *queue = &batch->queues[q];
+		struct mrx_socket_slot *slot = queue->slot;
+		unsigned queued = rte_ring_mp_enqueue_burst(slot->ring, (void **)queue->mbufs,
+							    queue->count, NULL);
+		if (queued > 0)
+			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_DELIVERED], queued,
+					   __ATOMIC_RELAXED);
+		if (queued < queue->count) {
+			unsigned lost = queue->count - queued;
+			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_RING_FULL], lost,
+					   __ATOMIC_RELAXED);
+			MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_SOCKET_RING_FULL], lost);
+			for (unsigned i = queued; i < queue->count; i++) {
+				batch->failed[queue->packet[i]]++;
+				rte_pktmbuf_free(queue->mbufs[i]);
+			}
 		}
+		deliveries += queued;
 	}
-	return delivered;
+	batch->queue_count = 0;
+	MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERIES], deliveries);
 }
 
-unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
-		     const struct mrx_table_socket_set *set)
+void mrx_delivery_flush(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch)
+{
+	flush_queues(lcore, batch);
+	uint64_t delivered_packets = 0;
+	for (unsigned p = 0; p < batch->packet_count; p++)
+		delivered_packets += batch->failed[p] < batch->references[p];
+	MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERED_PACKETS], delivered_packets);
+	batch->packet_count = 0;
+}
+
+/* Queues one reference per target: the socket's queue in the batch, a new
+ * one, or (all queues taken) after flushing them. */
+static void queue_targets(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch,
+			  struct rte_mbuf *mbuf, unsigned packet,
+			  struct mrx_socket_slot **targets, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct mrx_socket_slot *slot = targets[i];
+		struct mrx_delivery_queue *queue = NULL;
+		for (unsigned q = 0; q < batch->queue_count; q++) {
+			if (batch->queues[q].slot == slot) {
+				queue = &batch->queues[q];
+				break;
+			}
+		}
+		if (queue == NULL) {
+			if (batch->queue_count == MRX_DELIVERY_SOCKETS)
+				flush_queues(lcore, batch);
+			queue = &batch->queues[batch->queue_count++];
+			queue->slot = slot;
+			queue->count = 0;
+		}
+		if (queue->count == MRX_MAX_BURST) { /* a socket listed twice in a set */
+			flush_queues(lcore, batch);
+			queue = &batch->queues[batch->queue_count++];
+			queue->slot = slot;
+			queue->count = 0;
+		}
+		queue->packet[queue->count] = (uint8_t)packet;
+		queue->mbufs[queue->count++] = mbuf;
+	}
+	batch->references[packet] += count;
+}
+
+unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
+			 struct mrx_delivery_batch *batch, struct rte_mbuf *mbuf,
+			 const struct mrx_table_socket_set *set)
 {
 	struct mrx_socket_slot *targets[MRX_MAX_BURST];
 	const struct mrx_packet_meta *meta = &mrx_packet_info(mbuf)->meta;
 	const uint8_t *frame = rte_pktmbuf_mtod(mbuf, const uint8_t *);
+	unsigned packet = batch->packet_count;
 	/* Common case, the whole set in one batch: the caller's reference is
 	 * handed to the first socket. Larger sets: we keep our reference until
-	 * every batch is enqueued (a consumer may free its copies meanwhile). */
+	 * every batch is queued (a flush may hand copies to consumers). */
 	bool one_batch = set->count <= RTE_DIM(targets);
-	unsigned target_total = 0, delivered = 0, batch = 0;
+	unsigned target_total = 0, count = 0;
+	batch->references[packet] = 0;
+	batch->failed[packet] = 0;
 	for (uint32_t i = 0; i < set->count; i++) {
 		uint32_t handle = set->sockets[i];
 		if (handle >= dp->max_sockets)
@@ -169,35 +226,43 @@ unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct r
 		struct mrx_socket_slot *slot = __atomic_load_n(&dp->sockets[handle], __ATOMIC_ACQUIRE);
 		if (slot == NULL || !binding_accepts(slot, frame, meta))
 			continue;
-		targets[batch++] = slot;
-		if (batch == RTE_DIM(targets) && !one_batch) {
-			rte_mbuf_refcnt_update(mbuf, (int16_t)batch);
-			delivered += enqueue_targets(lcore, mbuf, targets, batch);
-			target_total += batch;
-			batch = 0;
+		targets[count++] = slot;
+		if (count == RTE_DIM(targets) && !one_batch) {
+			rte_mbuf_refcnt_update(mbuf, (int16_t)count);
+			queue_targets(lcore, batch, mbuf, packet, targets, count);
+			target_total += count;
+			count = 0;
 		}
 	}
 	if (one_batch) {
-		if (batch == 0)
+		if (count == 0)
 			return 0;
-		if (batch > 1)
-			rte_mbuf_refcnt_update(mbuf, (int16_t)(batch - 1));
-		delivered += enqueue_targets(lcore, mbuf, targets, batch);
-		target_total += batch;
+		if (count > 1)
+			rte_mbuf_refcnt_update(mbuf, (int16_t)(count - 1));
+		queue_targets(lcore, batch, mbuf, packet, targets, count);
+		target_total += count;
 	} else {
-		if (batch > 0) {
-			rte_mbuf_refcnt_update(mbuf, (int16_t)batch);
-			delivered += enqueue_targets(lcore, mbuf, targets, batch);
-			target_total += batch;
+		if (count > 0) {
+			rte_mbuf_refcnt_update(mbuf, (int16_t)count);
+			queue_targets(lcore, batch, mbuf, packet, targets, count);
+			target_total += count;
 		}
 		if (target_total == 0)
 			return 0;
-		rte_pktmbuf_free(mbuf); /* our own reference */
+		rte_pktmbuf_free(mbuf); /* our own reference; the queues hold theirs */
 	}
-	MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERIES], delivered);
-	if (delivered > 0)
-		MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERED_PACKETS], 1);
+	batch->packet_count = packet + 1;
 	return target_total;
+}
+
+unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
+		     const struct mrx_table_socket_set *set)
+{
+	struct mrx_delivery_batch batch;
+	mrx_delivery_batch_init(&batch);
+	unsigned targets = mrx_deliver_add(dp, lcore, &batch, mbuf, set);
+	mrx_delivery_flush(lcore, &batch);
+	return targets;
 }
 
 void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet)

@@ -32,6 +32,14 @@ static void process_chunk(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 	uint64_t bytes = 0;
 	uint64_t now = mrx_clock_ns();
 
+	/* The mbufs' first line (data address, lengths) and private area (the
+	 * packet info written below) for the whole burst first: reading the
+	 * data address of mbuf i + 4 to prefetch its frame otherwise waits for
+	 * a miss on every packet (perf: a third of process_chunk's samples). */
+	for (uint16_t i = 0; i < count; i++) {
+		rte_prefetch0(mbufs[i]);
+		rte_prefetch0(mrx_packet_info(mbufs[i]));
+	}
 	for (uint16_t i = 0; i < count && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(mbufs[i], void *));
 	for (uint16_t i = 0; i < count; i++) {
@@ -121,6 +129,8 @@ static void lookup_and_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore
 	atomic_thread_fence(memory_order_acquire);
 	uint32_t version_high = atomic_load_explicit(&dp->table_version_begun, memory_order_acquire);
 
+	struct mrx_delivery_batch batch;
+	mrx_delivery_batch_init(&batch);
 	for (unsigned family = 0; family < 2; family++) {
 		struct rte_mbuf **list = family == 0 ? udp4 : udp6;
 		const uint32_t *results = family == 0 ? results4 : results6;
@@ -141,12 +151,14 @@ static void lookup_and_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore
 				continue;
 			}
 			const struct mrx_table_socket_set *set = mrx_table_socket_set(dp->table, results[i]);
-			if (set == NULL || mrx_deliver(dp, lcore, mbuf, set) == 0) {
+			if (set == NULL || mrx_deliver_add(dp, lcore, &batch, mbuf, set) == 0) {
 				count_drop(lcore, MCASTRX_DROP_NO_BOUND_SOCKET);
 				rte_pktmbuf_free(mbuf);
 			}
 		}
 	}
+	/* One enqueue per socket for the whole burst. */
+	mrx_delivery_flush(lcore, &batch);
 }
 
 unsigned mrx_lcore_poll_once(struct mrx_dataplane *dp, struct mrx_lcore *lcore)
