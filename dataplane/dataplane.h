@@ -183,12 +183,21 @@ struct mrx_delivery_batch {
 	unsigned packet_count;
 	uint32_t references[MRX_MAX_BURST]; /* per packet: references queued */
 	uint32_t failed[MRX_MAX_BURST];     /* per packet: ring-full losses */
+	/* The last socket set whose sockets are all unbound (so the verdict
+	 * does not depend on the frame): its targets' queues, reused by the
+	 * next packets of the burst with the same set. Cleared by a flush. */
+	const struct mrx_table_socket_set *cached_set;
+	unsigned cached_count;
+	unsigned flushes;
+	uint8_t cached_queue[MRX_MAX_BURST];
 	struct mrx_delivery_queue queues[MRX_DELIVERY_SOCKETS];
 };
 static inline void mrx_delivery_batch_init(struct mrx_delivery_batch *batch)
 {
 	batch->queue_count = 0;
 	batch->packet_count = 0;
+	batch->cached_set = NULL;
+	batch->flushes = 0;
 }
 /* Queues one reference to mbuf (the caller's, plus one more per extra
  * socket) for every socket of the set that accepts it; at most

@@ -157,6 +157,8 @@ static void flush_queues(struct mrx_lcore *lcore, struct mrx_delivery_batch *bat
 		deliveries += queued;
 	}
 	batch->queue_count = 0;
+	batch->cached_set = NULL;
+	batch->flushes++;
 	MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERIES], deliveries);
 }
 
@@ -174,7 +176,7 @@ void mrx_delivery_flush(struct mrx_lcore *lcore, struct mrx_delivery_batch *batc
  * one, or (all queues taken) after flushing them. */
 static void queue_targets(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch,
 			  struct rte_mbuf *mbuf, unsigned packet,
-			  struct mrx_socket_slot **targets, unsigned count)
+			  struct mrx_socket_slot **targets, unsigned count, uint8_t *queue_of)
 {
 	for (unsigned i = 0; i < count; i++) {
 		struct mrx_socket_slot *slot = targets[i];
@@ -200,6 +202,7 @@ static void queue_targets(struct mrx_lcore *lcore, struct mrx_delivery_batch *ba
 		}
 		queue->packet[queue->count] = (uint8_t)packet;
 		queue->mbufs[queue->count++] = mbuf;
+		queue_of[i] = (uint8_t)(queue - batch->queues);
 	}
 	batch->references[packet] += count;
 }
@@ -217,19 +220,46 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 	 * every batch is queued (a flush may hand copies to consumers). */
 	bool one_batch = set->count <= RTE_DIM(targets);
 	unsigned target_total = 0, count = 0;
+	uint8_t queue_of[MRX_MAX_BURST];
 	batch->references[packet] = 0;
 	batch->failed[packet] = 0;
+	/* The same set as a packet before in this burst: the same queues. */
+	if (set == batch->cached_set) {
+		count = batch->cached_count;
+		bool room = true;
+		for (unsigned i = 0; i < count; i++)
+			room &= batch->queues[batch->cached_queue[i]].count < MRX_MAX_BURST;
+		if (likely(room)) {
+			if (count > 1)
+				rte_mbuf_refcnt_update(mbuf, (int16_t)(count - 1));
+			for (unsigned i = 0; i < count; i++) {
+				struct mrx_delivery_queue *queue = &batch->queues[batch->cached_queue[i]];
+				queue->packet[queue->count] = (uint8_t)packet;
+				queue->mbufs[queue->count++] = mbuf;
+			}
+			batch->references[packet] = count;
+			batch->packet_count = packet + 1;
+			return count;
+		}
+		count = 0;
+	}
+	bool all_unbound = true;
 	for (uint32_t i = 0; i < set->count; i++) {
 		uint32_t handle = set->sockets[i];
 		if (handle >= dp->max_sockets)
 			continue;
 		struct mrx_socket_slot *slot = __atomic_load_n(&dp->sockets[handle], __ATOMIC_ACQUIRE);
-		if (slot == NULL || !binding_accepts(slot, frame, meta))
+		if (slot == NULL)
 			continue;
+		if (__atomic_load_n(&slot->bound, __ATOMIC_ACQUIRE)) {
+			all_unbound = false;
+			if (!binding_accepts(slot, frame, meta))
+				continue;
+		}
 		targets[count++] = slot;
 		if (count == RTE_DIM(targets) && !one_batch) {
 			rte_mbuf_refcnt_update(mbuf, (int16_t)count);
-			queue_targets(lcore, batch, mbuf, packet, targets, count);
+			queue_targets(lcore, batch, mbuf, packet, targets, count, queue_of);
 			target_total += count;
 			count = 0;
 		}
@@ -239,12 +269,18 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 			return 0;
 		if (count > 1)
 			rte_mbuf_refcnt_update(mbuf, (int16_t)(count - 1));
-		queue_targets(lcore, batch, mbuf, packet, targets, count);
+		unsigned flushes = batch->flushes;
+		queue_targets(lcore, batch, mbuf, packet, targets, count, queue_of);
 		target_total += count;
+		if (all_unbound && flushes == batch->flushes) {
+			batch->cached_set = set;
+			batch->cached_count = count;
+			memcpy(batch->cached_queue, queue_of, count);
+		}
 	} else {
 		if (count > 0) {
 			rte_mbuf_refcnt_update(mbuf, (int16_t)count);
-			queue_targets(lcore, batch, mbuf, packet, targets, count);
+			queue_targets(lcore, batch, mbuf, packet, targets, count, queue_of);
 			target_total += count;
 		}
 		if (target_total == 0)
