@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the parser ---- */
@@ -309,6 +310,8 @@ struct client {
 	int fd;               /* -1: free slot */
 	size_t length;        /* bytes in buffer */
 	bool discarding;      /* inside an over-long line: drop up to the newline */
+	uint64_t window_start_ns; /* the request-rate window (CLOCK_MONOTONIC) */
+	uint32_t window_requests; /* lines answered in it */
 	char buffer[MRX_CTL_MAX_LINE];
 };
 
@@ -402,23 +405,49 @@ static void drop_client(struct client *client)
 	client->discarding = false;
 }
 
-static void send_all(int fd, const char *data, size_t length)
+/* How long one reply may wait for a client that does not read: the
+ * server runs on the program's main loop, so it never waits longer. */
+#define REPLY_WAIT_MS 100
+
+/* false: the client did not take the reply in time (or went away). */
+static bool send_all(int fd, const char *data, size_t length)
 {
+	int waited_ms = 0;
 	while (length > 0) {
 		ssize_t sent = send(fd, data, length, MSG_NOSIGNAL);
 		if (sent < 0 && errno == EINTR)
 			continue;
 		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd wait = {.fd = fd, .events = POLLOUT};
-			if (poll(&wait, 1, 1000) <= 0)
-				return; /* a client that does not read loses its reply */
+			if (waited_ms >= REPLY_WAIT_MS || poll(&wait, 1, 10) < 0)
+				return false;
+			waited_ms += 10;
 			continue;
 		}
 		if (sent <= 0)
-			return;
+			return false;
 		data += sent;
 		length -= (size_t)sent;
 	}
+	return true;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* One more line on this connection: false when past the rate bound. */
+static bool within_rate(struct client *client)
+{
+	uint64_t now = monotonic_ns();
+	if (client->window_requests == 0 || now - client->window_start_ns >= 1000000000ull) {
+		client->window_start_ns = now;
+		client->window_requests = 0;
+	}
+	return ++client->window_requests <= MRX_CTL_MAX_REQUESTS_PER_SECOND;
 }
 
 static void answer(struct mrx_ctl_server *server, struct client *client, const char *line,
@@ -426,9 +455,15 @@ static void answer(struct mrx_ctl_server *server, struct client *client, const c
 {
 	struct mrx_ctl_reply reply = {0};
 	char error[256];
-	int result = too_long ? -EMSGSIZE : mrx_ctl_parse_line(line, &server->request, error,
-								sizeof(error));
-	if (too_long)
+	bool allowed = within_rate(client);
+	int result = !allowed ? -EAGAIN
+		     : too_long ? -EMSGSIZE
+				: mrx_ctl_parse_line(line, &server->request, error, sizeof(error));
+	if (!allowed)
+		snprintf(error, sizeof(error),
+			 "more than %u requests in one second on this connection: not carried out",
+			 MRX_CTL_MAX_REQUESTS_PER_SECOND);
+	else if (too_long)
 		snprintf(error, sizeof(error), "request longer than %u bytes", MRX_CTL_MAX_LINE - 1);
 	if (result < 0)
 		mrx_ctl_reply_error(&reply, result, "%s", error);
@@ -436,13 +471,14 @@ static void answer(struct mrx_ctl_server *server, struct client *client, const c
 		server->handler(server->context, &server->request, &reply);
 	if (!reply.finished)
 		mrx_ctl_reply_error(&reply, EIO, "the request got no answer");
-	if (reply.failed) {
-		static const char out_of_memory[] = "error ENOMEM out of memory\n";
-		send_all(client->fd, out_of_memory, sizeof(out_of_memory) - 1);
-	} else {
-		send_all(client->fd, reply.text, reply.length);
-	}
+	static const char out_of_memory[] = "error ENOMEM out of memory\n";
+	bool delivered = reply.failed ? send_all(client->fd, out_of_memory, sizeof(out_of_memory) - 1)
+				      : send_all(client->fd, reply.text, reply.length);
 	free(reply.text);
+	/* A client that leaves its replies unread is disconnected rather
+	 * than stalling the server (and every other client) again. */
+	if (!delivered)
+		drop_client(client);
 }
 
 /* Read what is there; answer each complete line. */
@@ -521,6 +557,7 @@ void mrx_ctl_server_poll(struct mrx_ctl_server *server, int timeout_ms)
 			server->clients[slot].fd = fd;
 			server->clients[slot].length = 0;
 			server->clients[slot].discarding = false;
+			server->clients[slot].window_requests = 0;
 			serve_client(server, &server->clients[slot]);
 		}
 	}

@@ -30,6 +30,9 @@
 #define MRX_CTL_MAX_LINE 4096u   /* bytes of one request, newline included */
 #define MRX_CTL_MAX_SOURCES 256u /* sources in one setsourcefilter */
 #define MRX_CTL_NAME_MAX 32u
+/* Requests (any line, good or bad) one connection may make in a second;
+ * past it each line is answered "error EAGAIN ..." and not carried out. */
+#define MRX_CTL_MAX_REQUESTS_PER_SECOND 1000u
 
 /* Commands: enum suffix, word, arguments, what it does. */
 #define MRX_CTL_COMMANDS(X)                                                                  \
@@ -115,7 +118,12 @@ int mrx_ctl_server_open(const char *path, mrx_ctl_handler handler, void *context
 			struct mrx_ctl_server **server, char *error, size_t error_size);
 
 /* Accept clients and answer every complete request line; never blocks
- * longer than timeout_ms waiting (0: just poll). */
+ * longer than timeout_ms waiting (0: just poll). A connection's lines past
+ * MRX_CTL_MAX_REQUESTS_PER_SECOND in one second (a window that starts at
+ * its first line after the previous window ended) are answered
+ * "error EAGAIN ..." without reaching the handler. A client that leaves
+ * its replies unread (its socket full for 100 ms) is disconnected: the
+ * server never stalls the program's main loop for it. */
 void mrx_ctl_server_poll(struct mrx_ctl_server *server, int timeout_ms);
 
 /* Close every client and the listening socket, and remove the path. */

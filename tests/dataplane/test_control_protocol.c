@@ -4,7 +4,10 @@
  * parser on good and bad lines (each error names the offending word), and
  * the server end to end over a real Unix socket: mode 0600, one reply per
  * line ending in "ok ..." or "error ERRNO_NAME ...", over-long lines
- * refused without killing the connection, a live socket not stolen.
+ * refused without killing the connection, a live socket not stolen, at
+ * most MRX_CTL_MAX_REQUESTS_PER_SECOND requests a second per connection
+ * (the rest EAGAIN, not carried out), malformed requests never reaching the
+ * handler, a client that does not read its replies disconnected.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -341,6 +345,194 @@ static void test_server(void **state)
 	unlink(path);
 }
 
+
+static int open_server_and_client(const char *tag, struct mrx_ctl_server **server, char *path,
+				  size_t path_size)
+{
+	snprintf(path, path_size, "/tmp/mrx_test_ctl_%s_%d.sock", tag, (int)getpid());
+	unlink(path);
+	char error[256];
+	assert_int_equal(mrx_ctl_server_open(path, handler, NULL, server, error, sizeof(error)), 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+	return fd;
+}
+
+/* Send text (reading replies as it goes, as a client must), poll the server
+ * until `lines` status lines came back; count those that begin with prefix. */
+static unsigned send_and_collect(struct mrx_ctl_server *server, int fd, const char *text,
+				 size_t length, unsigned lines, const char *prefix, unsigned *matching)
+{
+	static char buffer[1 << 20];
+	size_t used = 0, sent = 0;
+	unsigned seen = 0;
+	*matching = 0;
+	for (int round = 0; round < 20000 && seen < lines; round++) {
+		if (sent < length) {
+			ssize_t n = send(fd, text + sent, length - sent < 512 ? length - sent : 512,
+					 MSG_DONTWAIT);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		mrx_ctl_server_poll(server, 1);
+		ssize_t got;
+		while ((got = recv(fd, buffer + used, sizeof(buffer) - used - 1, MSG_DONTWAIT)) > 0)
+			used += (size_t)got;
+		buffer[used] = '\0';
+		seen = 0;
+		*matching = 0;
+		for (char *line = buffer; *line != '\0';) {
+			char *end = strchr(line, '\n');
+			if (end == NULL)
+				break;
+			if (strncmp(line, "ok", 2) == 0 || strncmp(line, "error ", 6) == 0) {
+				seen++;
+				*matching += strncmp(line, prefix, strlen(prefix)) == 0;
+			}
+			line = end + 1;
+		}
+	}
+	return seen;
+}
+
+/* At most MRX_CTL_MAX_REQUESTS_PER_SECOND lines a second per connection:
+ * the rest answered EAGAIN, never carried out; the next second works. */
+static void test_request_rate_bound(void **state)
+{
+	(void)state;
+	char path[108];
+	struct mrx_ctl_server *server = NULL;
+	int fd = open_server_and_client("rate", &server, path, sizeof(path));
+	const unsigned extra = 100, total = MRX_CTL_MAX_REQUESTS_PER_SECOND + extra;
+	static const char join[] = "join a 239.1.1.1\n";
+	static char text[(MRX_CTL_MAX_REQUESTS_PER_SECOND + 100) * sizeof(join)];
+	size_t length = 0;
+	for (unsigned i = 0; i < total; i++) {
+		memcpy(text + length, join, sizeof(join) - 1);
+		length += sizeof(join) - 1;
+	}
+	int before = handled;
+	unsigned refused = 0;
+	assert_int_equal(send_and_collect(server, fd, text, length, total,
+					  "error EAGAIN more than 1000 requests", &refused), total);
+	assert_int_equal(refused, extra);
+	assert_int_equal(handled - before, (int)MRX_CTL_MAX_REQUESTS_PER_SECOND);
+	/* A malformed line past the bound is refused the same way. */
+	static char reply[MRX_CTL_MAX_LINE * 2];
+	exchange(server, fd, "join a nowhere\n", reply, sizeof(reply));
+	assert_string_equal(reply, "error EAGAIN more than 1000 requests in one second on this "
+				   "connection: not carried out\n");
+	/* Another connection has its own allowance. */
+	int other = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", path);
+	assert_int_equal(connect(other, (struct sockaddr *)&address, sizeof(address)), 0);
+	exchange(server, other, "join b 239.1.1.1\n", reply, sizeof(reply));
+	assert_string_equal(reply, "ok join b\n");
+	close(other);
+	/* A second later the first connection is served again. */
+	usleep(1050 * 1000);
+	before = handled;
+	exchange(server, fd, join, reply, sizeof(reply));
+	assert_string_equal(reply, "ok join a\n");
+	assert_int_equal(handled - before, 1);
+	close(fd);
+	mrx_ctl_server_close(server);
+}
+
+/* Every malformed request (the parser's bad lines, sent over the socket)
+ * gets one error line and never reaches the handler: nothing is changed. */
+static void test_malformed_lines_change_nothing(void **state)
+{
+	(void)state;
+	char path[108];
+	struct mrx_ctl_server *server = NULL;
+	int fd = open_server_and_client("malformed", &server, path, sizeof(path));
+	static char reply[MRX_CTL_MAX_LINE * 2];
+	static char text[MRX_CTL_MAX_LINE];
+	unsigned sent = 0;
+	int before = handled;
+	for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+		if (strchr(bad_lines[i].line, '\n') != NULL)
+			continue; /* two lines on the wire: each is a request of its own */
+		snprintf(text, sizeof(text), "%s\n", bad_lines[i].line);
+		exchange(server, fd, text, reply, sizeof(reply));
+		if (strncmp(reply, "error E", 7) != 0 || strchr(reply, '\n') != reply + strlen(reply) - 1)
+			fail_msg("'%s' answered '%s'", bad_lines[i].line, reply);
+		sent++;
+	}
+	/* too many sources for one setsourcefilter: E2BIG, nothing set */
+	size_t used = (size_t)snprintf(text, sizeof(text), "setsourcefilter s 239.1.1.1 include");
+	for (unsigned i = 0; i <= MRX_CTL_MAX_SOURCES; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, " 10.0.%u.%u", i / 250, i % 250 + 1);
+	snprintf(text + used, sizeof(text) - used, "\n");
+	exchange(server, fd, text, reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "error E2BIG", 11), 0);
+	sent++;
+	assert_true(sent > 20);
+	assert_int_equal(handled, before);
+	/* and the connection still serves a good request */
+	exchange(server, fd, "help\n", reply, sizeof(reply));
+	assert_int_equal(handled, before + 1);
+	close(fd);
+	mrx_ctl_server_close(server);
+}
+
+
+/* A client that pipelines requests and never reads its replies is
+ * disconnected after a short wait; the server is not stalled (it runs on the
+ * program's main loop) and other clients are served. */
+static void test_unread_replies_disconnect(void **state)
+{
+	(void)state;
+	char path[108];
+	struct mrx_ctl_server *server = NULL;
+	int fd = open_server_and_client("unread", &server, path, sizeof(path));
+	static char text[800 * 5 + 1];
+	for (unsigned i = 0; i < 800; i++)
+		memcpy(text + i * 5, "show\n", 5);
+	assert_int_equal(send(fd, text, 800 * 5, 0), 800 * 5);
+	struct timespec start, end;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int round = 0; round < 20; round++)
+		mrx_ctl_server_poll(server, 1);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) * 1e-9;
+	if (seconds > 2.0)
+		fail_msg("the server waited %.1f s for a client that does not read", seconds);
+	/* What the client finds: some replies, then the end of the connection. */
+	static char buffer[1 << 20];
+	size_t used = 0;
+	bool closed = false;
+	for (int round = 0; round < 1000 && !closed; round++) {
+		ssize_t got = recv(fd, buffer + used, sizeof(buffer) - used, MSG_DONTWAIT);
+		if (got == 0)
+			closed = true;
+		else if (got > 0)
+			used += (size_t)got;
+		else
+			mrx_ctl_server_poll(server, 1);
+	}
+	assert_true(closed);
+	unsigned replies = 0;
+	for (size_t i = 0; i + 7 < used; i++)
+		replies += memcmp(buffer + i, "ok show", 7) == 0;
+	assert_true(replies > 0 && replies < 800);
+	close(fd);
+	/* Another client is served. */
+	int other = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", path);
+	assert_int_equal(connect(other, (struct sockaddr *)&address, sizeof(address)), 0);
+	static char reply[MRX_CTL_MAX_LINE * 2];
+	exchange(server, other, "join b 239.1.1.1\n", reply, sizeof(reply));
+	assert_string_equal(reply, "ok join b\n");
+	close(other);
+	mrx_ctl_server_close(server);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +542,9 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_request_rate_bound),
+		cmocka_unit_test(test_malformed_lines_change_nothing),
+		cmocka_unit_test(test_unread_replies_disconnect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
