@@ -194,8 +194,10 @@ static void test_pool_exhausted_then_recovers(void **state)
 	unsigned count = 0;
 	while (count < capacity && (held[count] = rte_pktmbuf_alloc(mrx_dataplane.pool)) != NULL)
 		count++;
+	/* (a receive lcore's mempool cache may keep a few: not for this thread,
+	 * which is the control thread here) */
 	assert_true(count > capacity / 2);
-	assert_int_equal(rte_mempool_avail_count(mrx_dataplane.pool), 0);
+	assert_null(rte_pktmbuf_alloc(mrx_dataplane.pool));
 
 	uint64_t failed = port_counter(MCASTRX_PORT_CONTROL_TX_FAILED);
 	uint64_t sent = port_counter(MCASTRX_PORT_CONTROL_TX_FRAMES);
