@@ -131,6 +131,8 @@ static void lookup_and_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore
 
 	struct mrx_delivery_batch batch;
 	mrx_delivery_batch_init(&batch);
+	uint32_t set_id = MRX_TABLE_NO_GROUP;
+	const struct mrx_table_socket_set *set = NULL;
 	for (unsigned family = 0; family < 2; family++) {
 		struct rte_mbuf **list = family == 0 ? udp4 : udp6;
 		const uint32_t *results = family == 0 ? results4 : results6;
@@ -150,7 +152,11 @@ static void lookup_and_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore
 				rte_pktmbuf_free(mbuf);
 				continue;
 			}
-			const struct mrx_table_socket_set *set = mrx_table_socket_set(dp->table, results[i]);
+			/* Neighbours often share a set: look it up once for them. */
+			if (results[i] != set_id) {
+				set_id = results[i];
+				set = mrx_table_socket_set(dp->table, set_id);
+			}
 			if (set == NULL || mrx_deliver_add(dp, lcore, &batch, mbuf, set) == 0) {
 				count_drop(lcore, MCASTRX_DROP_NO_BOUND_SOCKET);
 				rte_pktmbuf_free(mbuf);
