@@ -6,17 +6,20 @@
 #   bench/run.sh                 everything, 3 repetitions
 #   bench/run.sh --quick         one repetition, shorter runs
 #   bench/run.sh --filter REGEX  only the matching benchmarks
+#   bench/run.sh --pipeline-only bench/pipeline only (keeps results/filter.json)
 # Environment: HUGEPAGES (default 1024 x 2 MiB), BUILD_DIR (default build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repetitions=3
 min_time=0.1
 filter=""
+run_filter=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) repetitions=1; min_time=0.05; shift ;;
     --filter) filter="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --pipeline-only) run_filter=0; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +46,9 @@ args=(--benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time"
 [ "$repetitions" -gt 1 ] && args+=(--benchmark_report_aggregates_only=true)
 [ -n "$filter" ] && args+=(--benchmark_filter="$filter")
 
-"$build/bench/filter" "${args[@]}" --benchmark_out="$results/filter.json"
+if [ "$run_filter" = 1 ] || [ ! -f "$results/filter.json" ]; then
+  "$build/bench/filter" "${args[@]}" --benchmark_out="$results/filter.json"
+fi
 if [ -x "$build/bench/pipeline" ]; then
   "$build/bench/pipeline" "${args[@]}" --benchmark_out="$results/pipeline.json"
 else
@@ -51,4 +56,4 @@ else
 fi
 
 /usr/bin/python3 bench/report.py "$results"
-echo "run.sh: wrote $results/latest.json, $results/summary.md, $results/filter.png"
+echo "run.sh: wrote $results/latest.json, $results/summary.md, $results/filter.png (+ pipeline.png)"
