@@ -449,14 +449,27 @@ int mrx_setipv4sourcefilter(struct mrx_engine *engine, int handle, struct in_add
 	return rc;
 }
 
-/* The membership a get names, after the same argument rules as a set. */
-static int find_for_get(struct mrx_engine *engine, struct mrx_socket *socket,
-			struct mrx_interface *interface, const struct mrx_addr *group,
-			struct mrx_membership **out)
+/* The two get forms after their own argument checks: find the membership
+ * (not a member: EINVAL; Linux: EADDRNOTAVAIL), copy at most *source_count
+ * sources (as sockaddr_storage, or in_addr for the IPv4 form), return the
+ * true count and the mode. */
+static int get_filter(struct mrx_socket *socket, struct mrx_interface *interface,
+		      const struct mrx_addr *group, uint32_t *mode, uint32_t *source_count,
+		      struct sockaddr_storage *storage_sources, struct in_addr *in_sources)
 {
-	(void)engine;
-	*out = mrx_filter_find(socket, interface->config.ifindex, group);
-	return *out ? 0 : -EINVAL; /* not a member (Linux: EADDRNOTAVAIL) */
+	struct mrx_membership *m = mrx_filter_find(socket, interface->config.ifindex, group);
+	if (m == NULL)
+		return -EINVAL;
+	uint32_t copy = *source_count < m->sources.count ? *source_count : m->sources.count;
+	for (uint32_t i = 0; i < copy; i++) {
+		if (storage_sources)
+			mrx_addr_to_sockaddr(&m->sources.items[i], &storage_sources[i]);
+		else
+			in_sources[i] = mrx_addr_to_in(&m->sources.items[i]);
+	}
+	*mode = m->mode == MRX_MODE_INCLUDE ? MCAST_INCLUDE : MCAST_EXCLUDE;
+	*source_count = m->sources.count;
+	return 0;
 }
 
 int mrx_getsourcefilter(struct mrx_engine *engine, int handle, uint32_t ifindex,
@@ -471,21 +484,13 @@ int mrx_getsourcefilter(struct mrx_engine *engine, int handle, uint32_t ifindex,
 		return -EINVAL;
 	struct mrx_addr group_address;
 	struct mrx_interface *interface;
-	struct mrx_membership *m;
 	if (group_from_sockaddr(group, group_length, socket->family, &group_address) < 0 ||
 	    !mrx_addr_is_valid_group(&group_address, socket->family))
 		return -EINVAL;
 	int rc = interface_by_index(engine, ifindex, &interface);
 	if (rc < 0)
 		return rc;
-	if ((rc = find_for_get(engine, socket, interface, &group_address, &m)) < 0)
-		return rc;
-	uint32_t copy = *source_count < m->sources.count ? *source_count : m->sources.count;
-	for (uint32_t i = 0; i < copy; i++)
-		mrx_addr_to_sockaddr(&m->sources.items[i], &sources[i]);
-	*mode = m->mode == MRX_MODE_INCLUDE ? MCAST_INCLUDE : MCAST_EXCLUDE;
-	*source_count = m->sources.count;
-	return 0;
+	return get_filter(socket, interface, &group_address, mode, source_count, sources, NULL);
 }
 
 int mrx_getipv4sourcefilter(struct mrx_engine *engine, int handle, struct in_addr interface_address,
@@ -501,21 +506,13 @@ int mrx_getipv4sourcefilter(struct mrx_engine *engine, int handle, struct in_add
 		return -EINVAL;
 	struct mrx_addr group_address;
 	struct mrx_interface *interface;
-	struct mrx_membership *m;
 	mrx_addr_from_in(&group_address, group);
 	if (!mrx_addr_is_valid_group(&group_address, AF_INET))
 		return -EINVAL;
 	int rc = interface_by_address(engine, interface_address, &interface);
 	if (rc < 0)
 		return rc;
-	if ((rc = find_for_get(engine, socket, interface, &group_address, &m)) < 0)
-		return rc;
-	uint32_t copy = *source_count < m->sources.count ? *source_count : m->sources.count;
-	for (uint32_t i = 0; i < copy; i++)
-		sources[i] = mrx_addr_to_in(&m->sources.items[i]);
-	*mode = m->mode == MRX_MODE_INCLUDE ? MCAST_INCLUDE : MCAST_EXCLUDE;
-	*source_count = m->sources.count;
-	return 0;
+	return get_filter(socket, interface, &group_address, mode, source_count, NULL, sources);
 }
 
 int mrx_getsockopt(struct mrx_engine *engine, int handle, int level, int option, void *value,
