@@ -41,16 +41,7 @@ static const struct family_addresses v6 = {
 
 static const char *L(const struct family_addresses *fa, const char *letters)
 {
-	static char buffers[16][256];
-	static unsigned next;
-	char *buffer = buffers[next++ % 16];
-	buffer[0] = 0;
-	for (const char *p = letters; *p; p++) {
-		if (buffer[0])
-			strcat(buffer, ",");
-		strcat(buffer, fa->source[*p - 'a']);
-	}
-	return buffer;
+	return harness_sources_by_letter(fa->source, letters);
 }
 static const char *S(const struct family_addresses *fa, char letter)
 {

@@ -973,3 +973,17 @@ uint64_t harness_counter(const struct harness *h, uint32_t ifindex, enum mrx_cou
 	assert_int_equal(mrx_engine_counters(h->engine, ifindex, counters), 0);
 	return counters[counter];
 }
+
+const char *harness_sources_by_letter(const char *const *names, const char *letters)
+{
+	static char buffers[16][256];
+	static unsigned next;
+	char *buffer = buffers[next++ % 16];
+	buffer[0] = 0;
+	for (const char *p = letters; *p; p++) {
+		if (buffer[0])
+			strcat(buffer, ",");
+		strcat(buffer, names[*p - 'a']);
+	}
+	return buffer;
+}

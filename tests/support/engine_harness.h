@@ -223,6 +223,9 @@ size_t harness_records_for(const struct harness *h, size_t from_frame,
 /* Number of frames from from_frame holding a record for group. */
 size_t harness_frames_with_group(const struct harness *h, size_t from_frame,
 				 const struct mrx_addr *group);
+/* Sources named by letter: with names {"10.0.0.1", "10.0.0.2", "10.0.0.3"},
+ * "ac" gives "10.0.0.1,10.0.0.3" (one of 16 rotating buffers). */
+const char *harness_sources_by_letter(const char *const *names, const char *letters);
 /* Whether a record has exactly these sources (comma-separated). */
 bool harness_record_sources_are(const struct harness_record *record, const char *sources);
 /* Fails the test if any sent frame did not decode as a report. */
