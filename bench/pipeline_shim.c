@@ -51,9 +51,22 @@ int mrx_bench_init(const char *program)
 			hugepages = 0;
 		fclose(f);
 	}
-	char *with_huge[] = {(char *)program, "-l", "0", "--no-pci", "--in-memory",
+	/* MRX_BENCH_LCORE=n: run on lcore (CPU) n instead of 0, e.g. to stay
+	 * off a core another benchmark is using. */
+	char lcore[16] = "0";
+	const char *lcore_env = getenv("MRX_BENCH_LCORE");
+	if (lcore_env != NULL && lcore_env[0] != '\0') {
+		char *end;
+		unsigned long value = strtoul(lcore_env, &end, 10);
+		if (*end != '\0' || value >= RTE_MAX_LCORE) {
+			fprintf(stderr, "bench/pipeline: MRX_BENCH_LCORE=%s is not an lcore id\n", lcore_env);
+			return -EINVAL;
+		}
+		snprintf(lcore, sizeof(lcore), "%lu", value);
+	}
+	char *with_huge[] = {(char *)program, "-l", lcore, "--no-pci", "--in-memory",
 			     "--log-level=lib.eal:error", NULL};
-	char *without_huge[] = {(char *)program, "-l", "0", "--no-pci", "--no-huge", "-m", "1024",
+	char *without_huge[] = {(char *)program, "-l", lcore, "--no-pci", "--no-huge", "-m", "1024",
 				prefix, "--log-level=lib.eal:error", NULL};
 	/* MRX_BENCH_NO_HUGE=1: --no-huge even with hugepages (valgrind cannot
 	 * map DPDK's hugepage area). */

@@ -193,45 +193,17 @@ static enum mrx_classify_verdict parse_ipv6(const uint8_t *frame, uint32_t lengt
 	return parse_udp(frame, offset, ip_end, meta);
 }
 
-/* The common frame in one pass: untagged IPv4 without options, multicast
- * destination, unicast source, UDP, not a fragment, lengths consistent.
- * Gives exactly what the general path below gives for such a frame; any
- * other frame returns false and takes the general path. */
-static inline bool classify_plain_ipv4_udp(const uint8_t *frame, uint16_t length,
-					   struct mrx_packet_meta *meta)
-{
-	const uint32_t l3 = ETHER_HEADER_LENGTH, l4 = l3 + IPV4_MIN_HEADER_LENGTH;
-	if (length < l4 + UDP_HEADER_LENGTH || frame[12] != 0x08 || frame[13] != 0x00)
-		return false;
-	const uint8_t *ip = frame + l3;
-	if (ip[0] != 0x45 || ip[9] != PROTOCOL_UDP || (ip[MRX_IPV4_GROUP_OFFSET] & 0xf0) != 0xe0 ||
-	    (ip[MRX_IPV4_SOURCE_OFFSET] & 0xf0) == 0xe0 || (read_be16(ip + 6) & 0x3fff) != 0)
-		return false;
-	uint32_t total_length = read_be16(ip + 2);
-	if (total_length < IPV4_MIN_HEADER_LENGTH + UDP_HEADER_LENGTH ||
-	    total_length > (uint32_t)length - l3)
-		return false;
-	uint32_t udp_length = read_be16(frame + l4 + 4);
-	if (udp_length < UDP_HEADER_LENGTH || udp_length > total_length - IPV4_MIN_HEADER_LENGTH)
-		return false;
-	*meta = (struct mrx_packet_meta){
-		.l3_offset = (uint16_t)l3,
-		.l4_offset = (uint16_t)l4,
-		.payload_offset = (uint16_t)(l4 + UDP_HEADER_LENGTH),
-		.payload_length = (uint16_t)(udp_length - UDP_HEADER_LENGTH),
-		.source_port = read_be16(frame + l4),
-		.destination_port = read_be16(frame + l4 + 2),
-		.family = MRX_FAMILY_IPV4,
-		.verdict = MRX_CLASSIFY_UDP,
-	};
-	return true;
-}
-
 enum mrx_classify_verdict mrx_classify_frame(const uint8_t *frame, uint16_t length,
 					     struct mrx_packet_meta *meta)
 {
-	if (classify_plain_ipv4_udp(frame, length, meta))
+	if (mrx_classify_plain_ipv4_udp(frame, length, meta))
 		return MRX_CLASSIFY_UDP;
+	return mrx_classify_frame_general(frame, length, meta);
+}
+
+enum mrx_classify_verdict mrx_classify_frame_general(const uint8_t *frame, uint16_t length,
+						     struct mrx_packet_meta *meta)
+{
 	memset(meta, 0, sizeof(*meta));
 	if (length < ETHER_HEADER_LENGTH)
 		return drop(meta, MCASTRX_DROP_ETHERNET_TRUNCATED);

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -38,8 +39,10 @@
 /* Per packet, in the mbuf's private area (the library's pool has room for
  * it): what the lcore learned, read back by mcastrx_recv_burst. */
 struct mrx_packet_info {
-	struct mrx_packet_meta meta;
-	uint64_t timestamp_ns;
+	/* What mcastrx_recv_burst hands out, every field but mbuf (not set here),
+	 * written once by the lcore from what classification found: each
+	 * socket's consumer copies it instead of parsing the frame again. */
+	struct mcastrx_packet packet;
 	/* Table publications completed before the lookup, and started before
 	 * its end: the lookup saw a table version in [low, high]. */
 	uint32_t version_low;
@@ -49,6 +52,37 @@ struct mrx_packet_info {
 static inline struct mrx_packet_info *mrx_packet_info(struct rte_mbuf *mbuf)
 {
 	return (struct mrx_packet_info *)rte_mbuf_to_priv(mbuf);
+}
+
+/* Writes the packet description of a frame classified UDP (meta) that
+ * arrived on port_id at time now into *packet (all but packet->mbuf). */
+static inline void mrx_packet_describe(struct mcastrx_packet *packet, const uint8_t *frame,
+				       const struct mrx_packet_meta *meta, uint16_t port_id,
+				       uint64_t now)
+{
+	static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const uint8_t *ip = frame + meta->l3_offset;
+	packet->payload = frame + meta->payload_offset;
+	packet->payload_length = meta->payload_length;
+	packet->source_port = meta->source_port;
+	packet->destination_port = meta->destination_port;
+	packet->port_id = port_id;
+	packet->ifindex = (uint32_t)port_id + 1u;
+	packet->vlan_id = meta->vlan_id;
+	packet->flags = meta->flags;
+	packet->timestamp_ns = now;
+	if (meta->family == MRX_FAMILY_IPV4) {
+		/* ::ffff:a.b.c.d, as mrx_addr_from_in */
+		packet->family = AF_INET;
+		memcpy(packet->source.bytes, v4_mapped_prefix, 12);
+		memcpy(packet->source.bytes + 12, ip + MRX_IPV4_SOURCE_OFFSET, 4);
+		memcpy(packet->group.bytes, v4_mapped_prefix, 12);
+		memcpy(packet->group.bytes + 12, ip + MRX_IPV4_GROUP_OFFSET, 4);
+	} else {
+		packet->family = AF_INET6;
+		memcpy(packet->source.bytes, ip + MRX_IPV6_SOURCE_OFFSET, 16);
+		memcpy(packet->group.bytes, ip + MRX_IPV6_GROUP_OFFSET, 16);
+	}
 }
 
 struct mrx_socket_slot {
@@ -206,13 +240,52 @@ static inline void mrx_delivery_batch_init(struct mrx_delivery_batch *batch)
 unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 			 struct mrx_delivery_batch *batch, struct rte_mbuf *mbuf,
 			 const struct mrx_table_socket_set *set);
+/* mrx_deliver_add's common case, inline: the same socket set as the
+ * previous packet of the batch (batch->cached_set, all sockets unbound) and
+ * room in its queues. Returns false, having done nothing, otherwise. */
+static inline bool mrx_deliver_add_cached(struct mrx_delivery_batch *batch, struct rte_mbuf *mbuf,
+					  const struct mrx_table_socket_set *set)
+{
+	if (set != batch->cached_set || set == NULL)
+		return false;
+	unsigned count = batch->cached_count;
+	unsigned packet = batch->packet_count;
+	if (likely(count == 1)) {
+		struct mrx_delivery_queue *queue = &batch->queues[batch->cached_queue[0]];
+		if (unlikely(queue->count == MRX_MAX_BURST))
+			return false;
+		queue->packet[queue->count] = (uint8_t)packet;
+		queue->mbufs[queue->count++] = mbuf;
+	} else {
+		bool room = true;
+		for (unsigned i = 0; i < count; i++)
+			room &= batch->queues[batch->cached_queue[i]].count < MRX_MAX_BURST;
+		if (unlikely(!room))
+			return false;
+		rte_mbuf_refcnt_update(mbuf, (int16_t)(count - 1));
+		for (unsigned i = 0; i < count; i++) {
+			struct mrx_delivery_queue *queue = &batch->queues[batch->cached_queue[i]];
+			queue->packet[queue->count] = (uint8_t)packet;
+			queue->mbufs[queue->count++] = mbuf;
+		}
+	}
+	batch->references[packet] = count;
+	batch->failed[packet] = 0;
+	batch->packet_count = packet + 1;
+	return true;
+}
 /* Enqueues every queue of the batch (ring full: that reference freed and
  * counted) and counts the deliveries; the batch is empty afterwards. */
 void mrx_delivery_flush(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch);
 /* One packet: mrx_deliver_add and mrx_delivery_flush. */
 unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct rte_mbuf *mbuf,
 		     const struct mrx_table_socket_set *set);
-void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet);
+/* What mcastrx_recv_burst hands out for mbuf: its packet info's description. */
+static inline void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet)
+{
+	*packet = mrx_packet_info(mbuf)->packet;
+	packet->mbuf = mbuf;
+}
 
 /* lcore.c */
 int mrx_lcore_main(void *lcore);

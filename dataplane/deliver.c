@@ -113,20 +113,19 @@ void mrx_socket_slots_reclaim(struct mrx_dataplane *dp, bool wait)
 
 /* The binding of a socket (bind(2)): port and group, if any. Fragments go
  * only to sockets bound to nothing (no reassembly, no port in later ones). */
-static inline bool binding_accepts(const struct mrx_socket_slot *slot, const uint8_t *frame,
-				   const struct mrx_packet_meta *meta)
+static inline bool binding_accepts(const struct mrx_socket_slot *slot,
+				   const struct mcastrx_packet *packet)
 {
 	if (!__atomic_load_n(&slot->bound, __ATOMIC_ACQUIRE))
 		return true;
-	if (meta->flags & MCASTRX_PACKET_FRAGMENT)
+	if (packet->flags & MCASTRX_PACKET_FRAGMENT)
 		return false;
-	if (slot->bound_port != 0 && slot->bound_port != meta->destination_port)
+	if (slot->bound_port != 0 && slot->bound_port != packet->destination_port)
 		return false;
 	if (slot->bound_to_group) {
-		const uint8_t *ip = frame + meta->l3_offset;
-		if (meta->family == MRX_FAMILY_IPV4)
-			return memcmp(ip + MRX_IPV4_GROUP_OFFSET, slot->bound_group.bytes + 12, 4) == 0;
-		return memcmp(ip + MRX_IPV6_GROUP_OFFSET, slot->bound_group.bytes, 16) == 0;
+		if (packet->family == AF_INET)
+			return memcmp(packet->group.bytes + 12, slot->bound_group.bytes + 12, 4) == 0;
+		return memcmp(packet->group.bytes, slot->bound_group.bytes, 16) == 0;
 	}
 	return true;
 }
@@ -212,8 +211,10 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 			 const struct mrx_table_socket_set *set)
 {
 	struct mrx_socket_slot *targets[MRX_MAX_BURST];
-	const struct mrx_packet_meta *meta = &mrx_packet_info(mbuf)->meta;
-	const uint8_t *frame = rte_pktmbuf_mtod(mbuf, const uint8_t *);
+	/* The same set as a packet before in this burst: the same queues. */
+	if (mrx_deliver_add_cached(batch, mbuf, set))
+		return batch->cached_count;
+	const struct mcastrx_packet *description = &mrx_packet_info(mbuf)->packet;
 	unsigned packet = batch->packet_count;
 	/* Common case, the whole set in one batch: the caller's reference is
 	 * handed to the first socket. Larger sets: we keep our reference until
@@ -223,26 +224,6 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 	uint8_t queue_of[MRX_MAX_BURST];
 	batch->references[packet] = 0;
 	batch->failed[packet] = 0;
-	/* The same set as a packet before in this burst: the same queues. */
-	if (set == batch->cached_set) {
-		count = batch->cached_count;
-		bool room = true;
-		for (unsigned i = 0; i < count; i++)
-			room &= batch->queues[batch->cached_queue[i]].count < MRX_MAX_BURST;
-		if (likely(room)) {
-			if (count > 1)
-				rte_mbuf_refcnt_update(mbuf, (int16_t)(count - 1));
-			for (unsigned i = 0; i < count; i++) {
-				struct mrx_delivery_queue *queue = &batch->queues[batch->cached_queue[i]];
-				queue->packet[queue->count] = (uint8_t)packet;
-				queue->mbufs[queue->count++] = mbuf;
-			}
-			batch->references[packet] = count;
-			batch->packet_count = packet + 1;
-			return count;
-		}
-		count = 0;
-	}
 	bool all_unbound = true;
 	for (uint32_t i = 0; i < set->count; i++) {
 		uint32_t handle = set->sockets[i];
@@ -253,7 +234,7 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 			continue;
 		if (__atomic_load_n(&slot->bound, __ATOMIC_ACQUIRE)) {
 			all_unbound = false;
-			if (!binding_accepts(slot, frame, meta))
+			if (!binding_accepts(slot, description))
 				continue;
 		}
 		targets[count++] = slot;
@@ -299,34 +280,4 @@ unsigned mrx_deliver(struct mrx_dataplane *dp, struct mrx_lcore *lcore, struct r
 	unsigned targets = mrx_deliver_add(dp, lcore, &batch, mbuf, set);
 	mrx_delivery_flush(lcore, &batch);
 	return targets;
-}
-
-void mrx_fill_packet(struct rte_mbuf *mbuf, struct mcastrx_packet *packet)
-{
-	const struct mrx_packet_info *info = mrx_packet_info(mbuf);
-	const struct mrx_packet_meta *meta = &info->meta;
-	const uint8_t *frame = rte_pktmbuf_mtod(mbuf, const uint8_t *);
-	const uint8_t *ip = frame + meta->l3_offset;
-	packet->mbuf = mbuf;
-	packet->payload = frame + meta->payload_offset;
-	packet->payload_length = meta->payload_length;
-	packet->source_port = meta->source_port;
-	packet->destination_port = meta->destination_port;
-	packet->port_id = mbuf->port;
-	packet->ifindex = (uint32_t)mbuf->port + 1u;
-	packet->vlan_id = meta->vlan_id;
-	packet->flags = meta->flags;
-	packet->timestamp_ns = info->timestamp_ns;
-	if (meta->family == MRX_FAMILY_IPV4) {
-		struct in_addr address;
-		packet->family = AF_INET;
-		memcpy(&address, ip + MRX_IPV4_SOURCE_OFFSET, 4);
-		mrx_addr_from_in(&packet->source, address);
-		memcpy(&address, ip + MRX_IPV4_GROUP_OFFSET, 4);
-		mrx_addr_from_in(&packet->group, address);
-	} else {
-		packet->family = AF_INET6;
-		memcpy(packet->source.bytes, ip + MRX_IPV6_SOURCE_OFFSET, 16);
-		memcpy(packet->group.bytes, ip + MRX_IPV6_GROUP_OFFSET, 16);
-	}
 }

@@ -650,17 +650,14 @@ int mcastrx_recv_burst(int socket, struct mcastrx_packet *packets, unsigned coun
 	while (total < count) {
 		unsigned want = RTE_MIN(count - total, (unsigned)MRX_MAX_BURST);
 		unsigned taken = rte_ring_sc_dequeue_burst(slot->ring, (void **)mbufs, want, NULL);
-		/* The mbufs' first line and packet info for the burst, then each
-		 * frame a few packets ahead: the reads below miss otherwise. */
+		/* The packet info (the description the lcore wrote, two lines)
+		 * for the burst: the copies below miss otherwise. The frame
+		 * itself is not read here. */
 		for (unsigned i = 0; i < taken; i++) {
-			rte_prefetch0(mbufs[i]);
 			rte_prefetch0(mrx_packet_info(mbufs[i]));
+			rte_prefetch0((uint8_t *)mrx_packet_info(mbufs[i]) + RTE_CACHE_LINE_SIZE);
 		}
-		for (unsigned i = 0; i < taken && i < 4; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(mbufs[i], void *));
 		for (unsigned i = 0; i < taken; i++) {
-			if (i + 4 < taken)
-				rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 4], void *));
 			mrx_fill_packet(mbufs[i], &packets[total + i]);
 			bytes += packets[total + i].payload_length;
 		}
@@ -677,20 +674,39 @@ void mcastrx_packets_free(struct mcastrx_packet *packets, unsigned count)
 {
 	if (packets == NULL)
 		return;
-	/* In bulk: one mempool put per burst instead of one per packet. */
-	struct rte_mbuf *mbufs[MRX_MAX_BURST];
-	unsigned gathered = 0;
+	/* In bulk: one mempool put per burst instead of one per packet. The
+	 * common mbuf (last reference, one segment, direct, from the same pool
+	 * as the first such) goes straight back to its pool; any other the
+	 * general way (rte_pktmbuf_free_bulk: references, segments, indirect). */
+	struct rte_mbuf *plain[MRX_MAX_BURST], *other[MRX_MAX_BURST];
+	unsigned plain_count = 0, other_count = 0;
+	struct rte_mempool *pool = NULL;
 	for (unsigned i = 0; i < count; i++) {
-		if (packets[i].mbuf == NULL)
+		struct rte_mbuf *mbuf = packets[i].mbuf;
+		if (mbuf == NULL)
 			continue;
-		mbufs[gathered++] = packets[i].mbuf;
 		packets[i].mbuf = NULL;
-		if (gathered == RTE_DIM(mbufs)) {
-			rte_pktmbuf_free_bulk(mbufs, gathered);
-			gathered = 0;
+		if (pool == NULL)
+			pool = mbuf->pool;
+		if (likely(rte_mbuf_refcnt_read(mbuf) == 1 && mbuf->next == NULL && mbuf->nb_segs == 1 &&
+			   RTE_MBUF_DIRECT(mbuf) && mbuf->pool == pool)) {
+			plain[plain_count++] = mbuf;
+			if (unlikely(plain_count == RTE_DIM(plain))) {
+				rte_mempool_put_bulk(pool, (void **)plain, plain_count);
+				plain_count = 0;
+			}
+		} else {
+			other[other_count++] = mbuf;
+			if (unlikely(other_count == RTE_DIM(other))) {
+				rte_pktmbuf_free_bulk(other, other_count);
+				other_count = 0;
+			}
 		}
 	}
-	rte_pktmbuf_free_bulk(mbufs, gathered);
+	if (plain_count > 0)
+		rte_mempool_put_bulk(pool, (void **)plain, plain_count);
+	if (other_count > 0)
+		rte_pktmbuf_free_bulk(other, other_count);
 }
 
 /* ---- statistics ---- */

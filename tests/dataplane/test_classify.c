@@ -410,6 +410,49 @@ static void test_random_corruption(void **state)
 	assert_true(verdicts[MRX_CLASSIFY_DROP] > 0);
 }
 
+/* The one-pass path for the common frame (mrx_classify_plain_ipv4_udp,
+ * inlined in the receive loop) against the general parser on mutated plain
+ * IPv4/UDP frames: whenever it takes a frame, the general parser must give
+ * UDP with exactly the same meta; and it must take the unmutated frame. */
+static void test_plain_path_matches_general(void **state)
+{
+	(void)state;
+	struct frame_spec spec;
+	spec_v4(&spec, "10.0.0.1", "239.1.1.1");
+	uint8_t reference[2048];
+	uint16_t length = build_frame(&spec, reference);
+	struct mrx_packet_meta plain, general;
+	assert_true(mrx_classify_plain_ipv4_udp(reference, length, &plain));
+	assert_int_equal(mrx_classify_frame_general(reference, length, &general), MRX_CLASSIFY_UDP);
+	assert_memory_equal(&plain, &general, sizeof(plain));
+	srand(4242);
+	unsigned taken = 0, declined = 0;
+	for (unsigned round = 0; round < 200000; round++) {
+		memcpy(buffer, reference, length);
+		unsigned flips = 1 + (unsigned)rand() % 3;
+		for (unsigned i = 0; i < flips; i++) {
+			/* Ethernet type to the end of the UDP header, biased
+			 * towards the fields the fast path checks. */
+			unsigned at = 12 + (unsigned)rand() % 30u;
+			uint8_t value = (uint8_t)rand();
+			if (rand() & 1)
+				value = buffer[at] ^ (uint8_t)(1u << (rand() % 8));
+			buffer[at] = value;
+		}
+		uint16_t cut = (uint16_t)(length - ((rand() & 3) == 0 ? (unsigned)rand() % 24u : 0u));
+		if (!mrx_classify_plain_ipv4_udp(buffer, cut, &plain)) {
+			declined++;
+			continue;
+		}
+		taken++;
+		assert_int_equal(mrx_classify_frame_general(buffer, cut, &general), MRX_CLASSIFY_UDP);
+		assert_memory_equal(&plain, &general, sizeof(plain));
+	}
+	/* Both outcomes were exercised many times. */
+	assert_true(taken > 10000);
+	assert_true(declined > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_every_parse_drop_reason),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_random_corruption),
+		cmocka_unit_test(test_plain_path_matches_general),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
