@@ -6,7 +6,7 @@
  *   - One open-addressing group index per family, keyed on (interface,
  *     group), linear probing by cache line: IPv4 slots are 16 bytes (4 per
  *     line), IPv6 slots 32 bytes (2 per line). Capacity is a power of two at
- *     least twice max_groups, so a lookup nearly always reads one line.
+ *     least four times max_groups, so a lookup nearly always reads one line.
  *   - A slot's payload (one 64-bit word) is EMPTY, TOMBSTONE, DIRECT (the
  *     socket set of every source, when no source is listed: the lookup ends
  *     in the index line) or a pointer to an immutable entry.
@@ -49,6 +49,7 @@
 #define BULK_CHUNK 32u
 #define DEFER_QUEUE_SIZE 4096u
 #define SET_DIRECTORY_MIN 1024u
+#define INDEX_SLOTS_PER_GROUP 4u /* index capacity per max_groups: load <= 1/4 */
 
 struct slot4 {
 	uint32_t group;
@@ -150,9 +151,16 @@ struct mrx_table {
 
 /* ---------- hashing ---------- */
 
+/* Fibonacci hashing (multiply, keep the top bits) of the group in host
+ * order: groups are usually allocated in runs (239.1.2.1, .2, ...), and a
+ * run of consecutive keys lands on evenly spread lines, so lines overflow
+ * less than under a random hash. The group as loaded from the packet (network
+ * order) would put its fast-changing low byte in the top bits of the key,
+ * which the multiplication mixes poorly: 64K groups of the benchmark then
+ * overflowed their line 30 times as often (bench/README.md). */
 static inline uint64_t hash_group4(uint32_t group, uint16_t interface)
 {
-	return (((uint64_t)group << 16) ^ interface ^ ((uint64_t)interface << 48)) *
+	return ((uint64_t)__builtin_bswap32(group) | ((uint64_t)interface << 32)) *
 	       UINT64_C(0x9E3779B97F4A7C15);
 }
 
@@ -163,12 +171,13 @@ static inline uint64_t load64(const uint8_t *p)
 	return v;
 }
 
+/* The same idea for IPv6: the last 8 bytes in host order (group ids of a
+ * run differ there), plus the mixed first 8 bytes and the interface. */
 static inline uint64_t hash_group6(const uint8_t *group, uint16_t interface)
 {
-	uint64_t a = load64(group), b = load64(group + 8);
-	uint64_t h = (a ^ ((uint64_t)interface << 40)) * UINT64_C(0x9E3779B97F4A7C15);
-	h ^= b * UINT64_C(0xC2B2AE3D27D4EB4F);
-	return (h ^ (h >> 29)) * UINT64_C(0x165667B19E3779F9);
+	uint64_t high = load64(group) * UINT64_C(0xC2B2AE3D27D4EB4F);
+	uint64_t low = __builtin_bswap64(load64(group + 8)) ^ ((uint64_t)interface << 48);
+	return (low + high) * UINT64_C(0x9E3779B97F4A7C15);
 }
 
 static inline uint32_t hash_source4(uint32_t source)
@@ -1213,7 +1222,8 @@ int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struc
 	}
 	if (!found) {
 		struct group_index *index = *published;
-		if ((uint64_t)(index->used + index->tombstones + 1) * 4 > (uint64_t)index->capacity * 3) {
+		/* tombstones take slots as live keys do: keep both under 1/2 */
+		if ((uint64_t)(index->used + index->tombstones + 1) * 2 > (uint64_t)index->capacity) {
 			rc = index_rebuild(table, published);
 			if (rc != 0) {
 				compiled_release(table, &compiled, !ipv4);
@@ -1266,8 +1276,11 @@ struct mrx_table *mrx_table_create(const struct mrx_table_params *params)
 	table->avx512 = use_avx512();
 	const char *heap = getenv("MRX_TABLE_ENTRY_HEAP");
 	table->entries_in_libc = heap != NULL && strcmp(heap, "libc") == 0;
+	/* A load of at most 1/4: a line of 4 IPv4 slots (2 IPv6) then seldom
+	 * overflows, so a lookup reads one line (an overflow costs a dependent
+	 * miss: at 1/2, 64K IPv6 groups ran 25-40 % slower; bench/README.md). */
 	uint32_t capacity = 8;
-	while (capacity < params->max_groups * 2)
+	while ((uint64_t)capacity < (uint64_t)params->max_groups * INDEX_SLOTS_PER_GROUP)
 		capacity *= 2;
 	table->index4 = index_create(table, capacity, sizeof(struct slot4));
 	table->index6 = index_create(table, capacity, sizeof(struct slot6));
@@ -1347,4 +1360,19 @@ void mrx_table_free(struct mrx_table *table)
 	free(table->free_ids);
 	free(table->intern_heads);
 	free(table);
+}
+
+uint32_t mrx_table_home_line(const struct mrx_table *table, uint16_t interface,
+			     const struct mrx_addr *group)
+{
+	bool ipv4 = addr_is_ipv4_mapped(group);
+	if (!addr_is_multicast(group, ipv4))
+		return UINT32_MAX;
+	const struct group_index *index = ipv4 ? table->index4 : table->index6;
+	if (ipv4) {
+		uint32_t group4;
+		memcpy(&group4, group->bytes + 12, 4);
+		return (uint32_t)(hash_group4(group4, interface) >> index->shift) / 4;
+	}
+	return (uint32_t)(hash_group6(group->bytes, interface) >> index->shift) / 2;
 }

@@ -32,7 +32,8 @@
  *   - Memory: group indexes and entries come from rte_malloc (hugepages
  *     when EAL has them), so create the table after rte_eal_init(). Both
  *     indexes (IPv4 16 B/slot, IPv6 32 B/slot) are sized for max_groups at
- *     creation (2x max_groups slots each, rounded up to a power of two).
+ *     creation (4x max_groups slots each, rounded up to a power of two:
+ *     64 to 128 B per group for IPv4, 128 to 256 B for IPv6).
  *   - Environment, read by mrx_table_create (tests, benchmarks):
  *     MRX_TABLE_NO_AVX512=1 uses the scalar line scans even on AVX-512
  *     CPUs; MRX_TABLE_ENTRY_HEAP=libc takes entries from malloc (ASan).
@@ -122,6 +123,13 @@ const struct mrx_table_socket_set *mrx_table_socket_set(const struct mrx_table *
 
 /* Number of (interface, group) entries. */
 uint32_t mrx_table_group_count(const struct mrx_table *table);
+
+/* Tests and diagnostics: the line of its family's index that (interface,
+ * group) hashes to. An IPv4 line has 4 slots, an IPv6 line 2; a group whose
+ * line is full lives in a later line and costs a lookup a second line.
+ * UINT32_MAX for an address that is not multicast. */
+uint32_t mrx_table_home_line(const struct mrx_table *table, uint16_t interface,
+			     const struct mrx_addr *group);
 
 #ifdef __cplusplus
 }

@@ -269,6 +269,96 @@ static void test_full_table(void **state)
 	mrx_table_free(table);
 }
 
+/* Groups whose home line is full live in later lines: found there, by the
+ * AVX-512 and the scalar scans alike; a group absent from a full line is
+ * looked for past it; tombstones in the home line do not hide the spilled
+ * groups. Colliding groups are searched with mrx_table_home_line (a random
+ * set of groups rarely fills a line at the index's load of 1/4). */
+static void check_spilled_lines(bool scalar)
+{
+	enum { V4_SAME_LINE = 7, V6_SAME_LINE = 3 };
+	if (scalar)
+		setenv("MRX_TABLE_NO_AVX512", "1", 1);
+	struct mrx_table *table = make_table(scalar ? "t_spill_s" : "t_spill", 16, NULL);
+	unsetenv("MRX_TABLE_NO_AVX512");
+	struct mrx_addr v4_groups[V4_SAME_LINE], v6_groups[V6_SAME_LINE], v4_absent, v6_absent;
+	uint32_t found4 = 0, found6 = 0;
+	struct mrx_addr first4 = v4(239, 1, 0, 1), first6 = v6(0xff3e, 1);
+	uint32_t line4 = mrx_table_home_line(table, 0, &first4);
+	uint32_t line6 = mrx_table_home_line(table, 0, &first6);
+	assert_int_not_equal(line4, UINT32_MAX);
+	bool have_absent4 = false, have_absent6 = false;
+	for (uint32_t k = 1; k < 65536 && (found4 < V4_SAME_LINE || !have_absent4); k++) {
+		struct mrx_addr g = v4(239, 1, (uint8_t)(k >> 8), (uint8_t)k);
+		if (mrx_table_home_line(table, 0, &g) != line4)
+			continue;
+		if (found4 < V4_SAME_LINE)
+			v4_groups[found4++] = g;
+		else
+			v4_absent = g, have_absent4 = true;
+	}
+	for (uint32_t k = 1; k < 65536 && (found6 < V6_SAME_LINE || !have_absent6); k++) {
+		struct mrx_addr g = v6(0xff3e, (uint16_t)k);
+		if (mrx_table_home_line(table, 0, &g) != line6)
+			continue;
+		if (found6 < V6_SAME_LINE)
+			v6_groups[found6++] = g;
+		else
+			v6_absent = g, have_absent6 = true;
+	}
+	assert_int_equal(found4, V4_SAME_LINE);
+	assert_int_equal(found6, V6_SAME_LINE);
+	assert_true(have_absent4 && have_absent6);
+
+	/* even groups: EXCLUDE {} (the verdict is in the index slot); odd ones
+	 * INCLUDE {S} (an entry to follow) */
+	struct mrx_addr s4 = v4(10, 0, 0, 1), s6 = v6(0x2001, 1);
+	for (uint32_t i = 0; i < V4_SAME_LINE + V6_SAME_LINE; i++) {
+		bool is_v4 = i < V4_SAME_LINE;
+		struct mrx_addr *g = is_v4 ? &v4_groups[i] : &v6_groups[i - V4_SAME_LINE];
+		struct mrx_table_socket_filter f = { 10 + i, i % 2 ? MRX_MODE_INCLUDE : MRX_MODE_EXCLUDE,
+						     i % 2, is_v4 ? &s4 : &s6 };
+		assert_int_equal(mrx_table_set_group(table, 0, g, &f, 1), 0);
+	}
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t i = 0; i < V4_SAME_LINE + V6_SAME_LINE; i++) {
+			bool is_v4 = i < V4_SAME_LINE;
+			struct mrx_addr g = is_v4 ? v4_groups[i] : v6_groups[i - V4_SAME_LINE];
+			char expected[16];
+			/* round 1: groups 0 and 2 (IPv4) and the first IPv6 one are deleted */
+			bool deleted = round == 1 && (i == 0 || i == 2 || i == V4_SAME_LINE);
+			snprintf(expected, sizeof(expected), "%u", 10 + i);
+			assert_verdict(table, 0, g, is_v4 ? s4 : s6, deleted ? "N" : expected);
+			/* another source: EXCLUDE {} accepts it, INCLUDE {S} does not */
+			assert_verdict(table, 0, g, is_v4 ? v4(10, 0, 0, 2) : v6(0x2001, 2),
+				       deleted ? "N" : i % 2 ? "R" : expected);
+		}
+		assert_verdict(table, 0, v4_absent, s4, "N");
+		assert_verdict(table, 0, v6_absent, s6, "N");
+		/* the same groups on another interface are other keys */
+		assert_verdict(table, 1, v4_groups[V4_SAME_LINE - 1], s4, "N");
+		if (round == 0) {
+			assert_int_equal(mrx_table_set_group(table, 0, &v4_groups[0], NULL, 0), 0);
+			assert_int_equal(mrx_table_set_group(table, 0, &v4_groups[2], NULL, 0), 0);
+			assert_int_equal(mrx_table_set_group(table, 0, &v6_groups[0], NULL, 0), 0);
+		}
+	}
+	/* a deleted group comes back into its own slot */
+	struct mrx_table_socket_filter again = { 42, MRX_MODE_EXCLUDE, 0, NULL };
+	assert_int_equal(mrx_table_set_group(table, 0, &v4_groups[2], &again, 1), 0);
+	assert_verdict(table, 0, v4_groups[2], s4, "42");
+	assert_verdict(table, 0, v4_groups[V4_SAME_LINE - 1], s4, "16");
+	assert_int_equal(mrx_table_group_count(table), V4_SAME_LINE + V6_SAME_LINE - 2);
+	mrx_table_free(table);
+}
+
+static void test_groups_spilled_past_full_lines(void **state)
+{
+	(void)state;
+	check_spilled_lines(false);
+	check_spilled_lines(true);
+}
+
 /* Many adds and deletes of distinct keys: tombstones pile up, the index is
  * rebuilt, set ids are recycled; a plain model must agree all along. */
 static void test_churn_against_model(void **state)
@@ -552,6 +642,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_replace_and_delete),
 		cmocka_unit_test(test_bad_input_changes_nothing),
 		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_groups_spilled_past_full_lines),
 		cmocka_unit_test(test_churn_against_model),
 		cmocka_unit_test(test_randomized_all_implementations_agree),
 		cmocka_unit_test(test_rcu_reader_sees_old_or_new),
