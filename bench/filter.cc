@@ -25,6 +25,7 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include "memory_probe.h"
 #include "table.h"
 #include "table_baselines.h"
 
@@ -302,8 +303,30 @@ void register_data_set(const DataKey &k, bool one_at_a_time)
 	}
 }
 
+// What one cache miss costs on this machine, by working-set size, in the
+// same run: the lookups at 64K groups and more are bounded by it.
+void memory_latency(benchmark::State &state, size_t bytes)
+{
+	mrx_memory_chain *chain = mrx_memory_chain_create(bytes, 0x9e3779b97f4a7c15u ^ bytes);
+	if (chain == nullptr) {
+		state.SkipWithError("out of memory");
+		return;
+	}
+	mrx_memory_chain_follow(chain, bytes / 64); // warm up: every line once
+	constexpr uint64_t kSteps = 4096;
+	for (auto _ : state)
+		benchmark::DoNotOptimize(mrx_memory_chain_follow(chain, kSteps));
+	state.SetItemsProcessed(state.iterations() * kSteps);
+	state.counters["bytes"] = (double)bytes;
+	mrx_memory_chain_free(chain);
+}
+
 void register_all()
 {
+	for (size_t kib = 256; kib <= 128 * 1024; kib *= 2)
+		benchmark::RegisterBenchmark(("memory/dependent_load/kib:" + std::to_string(kib)).c_str(),
+					     memory_latency, kib * 1024)
+			->Unit(benchmark::kNanosecond);
 	const uint32_t sizes[] = { 16, 1024, 65536, 1048576 };
 	const uint32_t sources[] = { 0, 4, 64 };
 	for (bool zipf : { true, false })

@@ -7,7 +7,7 @@
 #   bench/run.sh --quick         one repetition, shorter runs
 #   bench/run.sh --filter REGEX  only the matching benchmarks
 #   bench/run.sh --pipeline-only bench/pipeline only (keeps results/filter.json)
-# Environment: HUGEPAGES (default 1024 x 2 MiB), BUILD_DIR (default build-bench).
+# Environment: HUGEPAGES (default 2048 x 2 MiB), BUILD_DIR (default build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repetitions=3
@@ -23,12 +23,13 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
-hugepages=${HUGEPAGES:-1024}
+hugepages=${HUGEPAGES:-2048}
 build=${BUILD_DIR:-build-bench}
 results=bench/results
 mkdir -p "$results"
 
-# 1 GiB of filters, entries and rte_hash tables for the 1M-group cases
+# 4 GiB: filters, two tables (indexes at a load of 1/4: 192 MiB each at 1M
+# groups) and rte_hash tables for the 1M-group cases
 if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$hugepages" ]; then
   echo "$hugepages" > /proc/sys/vm/nr_hugepages
 fi
