@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mcastrx.h"
 
@@ -47,6 +48,14 @@ struct mrx_packet_meta {
 #define MRX_IPV6_SOURCE_OFFSET 8u
 #define MRX_IPV6_GROUP_OFFSET 24u
 
+/* Four bytes written as a big-endian number (first byte highest), as the
+ * word a 4-byte load of them gives on this machine. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MRX_BYTES_TO_WORD(value) __builtin_bswap32(value)
+#else
+#define MRX_BYTES_TO_WORD(value) (value)
+#endif
+
 /* The common frame in one pass: untagged IPv4 without options, multicast
  * destination, unicast source, UDP, not a fragment, lengths consistent.
  * Fills *meta exactly as mrx_classify_frame does for such a frame and
@@ -59,13 +68,20 @@ static inline bool mrx_classify_plain_ipv4_udp(const uint8_t *frame, uint16_t le
 {
 	const uint32_t l3 = 14, l4 = l3 + 20; /* Ethernet header, IPv4 header without options */
 	const uint32_t udp_header_length = 8;
-	if (length < l4 + udp_header_length || frame[12] != 0x08 || frame[13] != 0x00)
+	if (length < l4 + udp_header_length)
 		return false;
 	const uint8_t *ip = frame + l3;
-	/* RFC 791 3.1: version 4, IHL 5, protocol 17 (UDP), no fragment
-	 * offset, MF clear; RFC 1112 4: class D destination, unicast source. */
-	if (ip[0] != 0x45 || ip[9] != 17 || (ip[MRX_IPV4_GROUP_OFFSET] & 0xf0) != 0xe0 ||
-	    (ip[MRX_IPV4_SOURCE_OFFSET] & 0xf0) == 0xe0 || (((ip[6] << 8) | ip[7]) & 0x3fff) != 0)
+	/* Bytes compared a word at a time (as bytes in memory, so the same on
+	 * any byte order): EtherType 08 00 and IP version 4 / IHL 5 (frame
+	 * 12..14); RFC 791 3.1: no fragment offset, MF clear (ip 6..7 under
+	 * 0x3fff), protocol 17 (UDP, ip 9); RFC 1112 4: class D destination,
+	 * unicast source. */
+	uint32_t head, fragment;
+	memcpy(&head, frame + 12, 4);
+	memcpy(&fragment, ip + 6, 4);
+	if ((head & MRX_BYTES_TO_WORD(0xffffff00u)) != MRX_BYTES_TO_WORD(0x08004500u) ||
+	    (fragment & MRX_BYTES_TO_WORD(0x3fff00ffu)) != MRX_BYTES_TO_WORD(0x00000011u) ||
+	    (ip[MRX_IPV4_GROUP_OFFSET] & 0xf0) != 0xe0 || (ip[MRX_IPV4_SOURCE_OFFSET] & 0xf0) == 0xe0)
 		return false;
 	uint32_t total_length = (uint32_t)((ip[2] << 8) | ip[3]);
 	if (total_length < 20 + udp_header_length || total_length > (uint32_t)length - l3)

@@ -54,13 +54,23 @@ static inline struct mrx_packet_info *mrx_packet_info(struct rte_mbuf *mbuf)
 	return (struct mrx_packet_info *)rte_mbuf_to_priv(mbuf);
 }
 
+/* Bytes 8..15 of ::ffff:a.b.c.d (00 00 ff ff, then the address as it is
+ * in the frame) as one word in memory order. */
+static inline uint64_t mrx_v4_mapped_low_word(uint32_t address_as_in_frame)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)address_as_in_frame << 32 | UINT64_C(0xffff0000);
+#else
+	return UINT64_C(0x0000ffff00000000) | address_as_in_frame;
+#endif
+}
+
 /* Writes the packet description of a frame classified UDP (meta) that
  * arrived on port_id at time now into *packet (all but packet->mbuf). */
 static inline void mrx_packet_describe(struct mcastrx_packet *packet, const uint8_t *frame,
 				       const struct mrx_packet_meta *meta, uint16_t port_id,
 				       uint64_t now)
 {
-	static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	const uint8_t *ip = frame + meta->l3_offset;
 	packet->payload = frame + meta->payload_offset;
 	packet->payload_length = meta->payload_length;
@@ -72,12 +82,19 @@ static inline void mrx_packet_describe(struct mcastrx_packet *packet, const uint
 	packet->flags = meta->flags;
 	packet->timestamp_ns = now;
 	if (meta->family == MRX_FAMILY_IPV4) {
-		/* ::ffff:a.b.c.d, as mrx_addr_from_in */
+		/* ::ffff:a.b.c.d, as mrx_addr_from_in: 8 zero bytes, then
+		 * 00 00 ff ff and the address (two 8-byte stores each). */
+		uint32_t source, group;
+		memcpy(&source, ip + MRX_IPV4_SOURCE_OFFSET, 4);
+		memcpy(&group, ip + MRX_IPV4_GROUP_OFFSET, 4);
+		const uint64_t zero = 0;
+		uint64_t source_low = mrx_v4_mapped_low_word(source);
+		uint64_t group_low = mrx_v4_mapped_low_word(group);
 		packet->family = AF_INET;
-		memcpy(packet->source.bytes, v4_mapped_prefix, 12);
-		memcpy(packet->source.bytes + 12, ip + MRX_IPV4_SOURCE_OFFSET, 4);
-		memcpy(packet->group.bytes, v4_mapped_prefix, 12);
-		memcpy(packet->group.bytes + 12, ip + MRX_IPV4_GROUP_OFFSET, 4);
+		memcpy(packet->source.bytes, &zero, 8);
+		memcpy(packet->source.bytes + 8, &source_low, 8);
+		memcpy(packet->group.bytes, &zero, 8);
+		memcpy(packet->group.bytes + 8, &group_low, 8);
 	} else {
 		packet->family = AF_INET6;
 		memcpy(packet->source.bytes, ip + MRX_IPV6_SOURCE_OFFSET, 16);
@@ -223,6 +240,7 @@ struct mrx_delivery_batch {
 	const struct mrx_table_socket_set *cached_set;
 	unsigned cached_count;
 	unsigned flushes;
+	unsigned losses; /* references lost to full rings since the last flush */
 	uint8_t cached_queue[MRX_MAX_BURST];
 	struct mrx_delivery_queue queues[MRX_DELIVERY_SOCKETS];
 };
@@ -232,6 +250,7 @@ static inline void mrx_delivery_batch_init(struct mrx_delivery_batch *batch)
 	batch->packet_count = 0;
 	batch->cached_set = NULL;
 	batch->flushes = 0;
+	batch->losses = 0;
 }
 /* Queues one reference to mbuf (the caller's, plus one more per extra
  * socket) for every socket of the set that accepts it; at most

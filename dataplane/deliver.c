@@ -150,6 +150,7 @@ static void flush_queues(struct mrx_lcore *lcore, struct mrx_delivery_batch *bat
 			MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_SOCKET_RING_FULL], lost);
 			for (unsigned i = queued; i < queue->count; i++) {
 				batch->failed[queue->packet[i]]++;
+				batch->losses++;
 				rte_pktmbuf_free(queue->mbufs[i]);
 			}
 		}
@@ -164,9 +165,15 @@ static void flush_queues(struct mrx_lcore *lcore, struct mrx_delivery_batch *bat
 void mrx_delivery_flush(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch)
 {
 	flush_queues(lcore, batch);
-	uint64_t delivered_packets = 0;
-	for (unsigned p = 0; p < batch->packet_count; p++)
-		delivered_packets += batch->failed[p] < batch->references[p];
+	/* Every packet of the batch holds at least one reference: with no
+	 * loss, every one was delivered. */
+	uint64_t delivered_packets = batch->packet_count;
+	if (unlikely(batch->losses > 0)) {
+		delivered_packets = 0;
+		for (unsigned p = 0; p < batch->packet_count; p++)
+			delivered_packets += batch->failed[p] < batch->references[p];
+		batch->losses = 0;
+	}
 	MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_DELIVERED_PACKETS], delivered_packets);
 	batch->packet_count = 0;
 }
