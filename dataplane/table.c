@@ -54,15 +54,14 @@
 struct slot4 {
 	uint32_t group;
 	uint16_t interface;
-	uint16_t hash_bits; /* unused by readers (the payload carries it) */
+	uint16_t always_zero; /* so the first 8 bytes compare whole */
 	uint64_t payload;
 };
 
 struct slot6 {
 	uint8_t group[16];
 	uint16_t interface;
-	uint16_t hash_bits;
-	uint32_t unused;
+	uint16_t always_zero[3]; /* so bytes 16-23 compare whole */
 	uint64_t payload;
 };
 
@@ -164,6 +163,13 @@ static inline uint64_t hash_group4(uint32_t group, uint16_t interface)
 	       UINT64_C(0x9E3779B97F4A7C15);
 }
 
+/* What an IPv4 slot's first 48 bits hold: the group (network order) and
+ * the interface. */
+static inline uint64_t key_word4(uint32_t group, uint16_t interface)
+{
+	return group | ((uint64_t)interface << 32);
+}
+
 static inline uint64_t load64(const uint8_t *p)
 {
 	uint64_t v;
@@ -213,11 +219,9 @@ static inline uint64_t payload_load(const uint64_t *payload)
  * EMPTY. Each line is scanned without a branch (the position of a key in its
  * line is random, a loop exit there mispredicts half the time); the next
  * line is read only when this one is full of other keys. */
-static inline uint64_t index_find4(const struct group_index *index, uint32_t start, uint32_t group,
-				   uint16_t interface)
+static inline uint64_t index_find4(const struct group_index *index, uint32_t start, uint64_t key)
 {
 	uint32_t mask = index->capacity - 1;
-	uint64_t key = group | ((uint64_t)interface << 32);
 	uint32_t line = start;
 	for (;;) {
 		const struct slot4 *slot = slot4_at(index, line);
@@ -226,7 +230,7 @@ static inline uint64_t index_find4(const struct group_index *index, uint32_t sta
 		for (uint32_t j = 0; j < 4; j++) {
 			uint64_t payload = payload_load(&slot[j].payload);
 			uint64_t word;
-			memcpy(&word, &slot[j], sizeof(word)); /* group, interface, hash_bits */
+			memcpy(&word, &slot[j], sizeof(word)); /* group, interface, always_zero */
 			bool hit = ((word & UINT64_C(0xFFFFFFFFFFFF)) == key) & (payload > SLOT_TOMBSTONE);
 			found = hit ? payload : found;
 			empty |= payload == SLOT_EMPTY;
@@ -307,37 +311,59 @@ static inline uint32_t payload_verdict_or_entry(uint64_t payload, const struct e
 	return UINT32_MAX;
 }
 
-typedef uint64_t (*index_find4_fn)(const struct group_index *, uint32_t, uint32_t, uint16_t);
+typedef uint64_t (*index_find4_fn)(const struct group_index *, uint32_t, uint64_t);
 typedef uint64_t (*index_find6_fn)(const struct group_index *, uint32_t, const uint8_t *, uint16_t);
 typedef uint32_t (*bucket_find4_fn)(const void *, uint32_t);
 typedef uint32_t (*bucket_find6_fn)(const void *, const uint8_t *);
 
+/* Stage 1 of a bulk lookup, one key: its key word and first index line,
+ * prefetched. */
+static __rte_always_inline void stage1_key4(const struct group_index *index,
+					    const struct mrx_table_key4 *key, uint64_t *key_word,
+					    uint32_t *start)
+{
+	*key_word = key_word4(key->group, key->interface);
+	*start = (uint32_t)(hash_group4(key->group, key->interface) >> index->shift) & ~3u;
+	rte_prefetch0(slot4_at(index, *start));
+}
+
+typedef uint32_t (*stage1_fn)(const struct group_index *, const struct mrx_table_key4 *, uint32_t,
+			      uint64_t *, uint32_t *);
+
+/* Stage 1 for every key of a chunk, one at a time. Returns n. */
+static __rte_always_inline uint32_t stage1_scalar4(const struct group_index *index,
+						   const struct mrx_table_key4 *key, uint32_t n,
+						   uint64_t *key_word, uint32_t *start)
+{
+	for (uint32_t i = 0; i < n; i++)
+		stage1_key4(index, &key[i], &key_word[i], &start[i]);
+	return n;
+}
+
 static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 					     const struct mrx_table_key4 *keys, uint32_t count,
-					     uint32_t *results, index_find4_fn find,
+					     uint32_t *results, stage1_fn stage1, index_find4_fn find,
 					     bucket_find4_fn find_source)
 {
 	const struct group_index *index = __atomic_load_n(&table->index4, __ATOMIC_ACQUIRE);
-	uint32_t shift = index->shift;
 	for (uint32_t base = 0; base < count; base += BULK_CHUNK) {
 		uint32_t n = RTE_MIN(BULK_CHUNK, count - base);
 		const struct mrx_table_key4 *key = keys + base;
 		uint32_t *result = results + base;
+		uint64_t key_word[BULK_CHUNK];
 		uint32_t start[BULK_CHUNK];
 		const struct entry *entry[BULK_CHUNK];
 		const void *bucket[BULK_CHUNK];
 		uint32_t pending[BULK_CHUNK];
 		uint32_t pending_count = 0;
 
-		/* stage 1: hash, prefetch the index line */
-		for (uint32_t i = 0; i < n; i++) {
-			start[i] = (uint32_t)(hash_group4(key[i].group, key[i].interface) >> shift) & ~3u;
-			rte_prefetch0(slot4_at(index, start[i]));
-		}
+		/* stage 1: key word, hash, prefetch the index line */
+		uint32_t done = stage1(index, key, n, key_word, start);
+		stage1_scalar4(index, key + done, n - done, key_word + done, start + done);
 		/* stage 2: find the slot; direct verdicts end here, else prefetch the entry */
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t hash_bits = 0;
-			uint64_t payload = find(index, start[i], key[i].group, key[i].interface);
+			uint64_t payload = find(index, start[i], key_word[i]);
 			result[i] = payload_verdict_or_entry(payload, &entry[i], &hash_bits);
 			if (result[i] != UINT32_MAX)
 				continue;
@@ -391,36 +417,38 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 	}
 }
 
-/* AVX-512 line scans: one load and two compares per line pick the
- * candidate slot; the candidate is then checked exactly as the scalar scan
- * does (payload with acquire, then the key), so the vector load needs no
- * atomicity. Chosen at run time (the build targets an older baseline). */
-#define TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,bmi,bmi2")))
+/* AVX-512 line scans: one load and two compares per line, the payload
+ * taken from the same vector. Chosen at run time (the build targets an
+ * older baseline). */
+#define TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,bmi,bmi2")))
+
+/* The payload of the one slot whose key matched (hit: bit 2j for slot j
+ * of an IPv4 line, 4j for IPv6), taken from the vector the keys were
+ * compared in; EMPTY when nothing matched or the slot is a tombstone. No
+ * second load and no atomicity needed across the slot: each aligned 8-byte
+ * lane is read whole, a slot's key is written once before its payload is
+ * ever set and never changes, so any key and payload read together is a
+ * state the slot has been in (a key not yet written does not match; a
+ * payload read before the key's group was published is EMPTY). */
+TARGET_AVX512 static inline uint64_t payload_of_hit(__m512i line, uint32_t payload_lane_mask)
+{
+	uint64_t payload = (uint64_t)_mm_cvtsi128_si64(
+		_mm512_castsi512_si128(_mm512_maskz_compress_epi64((__mmask8)payload_lane_mask, line)));
+	return payload > SLOT_TOMBSTONE ? payload : SLOT_EMPTY;
+}
 
 TARGET_AVX512 static inline uint64_t index_find4_avx512(const struct group_index *index,
-							  uint32_t start, uint32_t group,
-							  uint16_t interface)
+							  uint32_t start, uint64_t key)
 {
 	uint32_t mask = index->capacity - 1;
-	uint64_t key = group | ((uint64_t)interface << 32);
 	const __m512i key_vector = _mm512_set1_epi64((long long)key);
-	const __m512i low48 = _mm512_set1_epi64(0xFFFFFFFFFFFFLL);
 	uint32_t line = start;
 	for (;;) {
-		const struct slot4 *slot = slot4_at(index, line);
-		__m512i v = _mm512_load_si512((const void *)slot);
-		__mmask8 hit = _mm512_mask_cmpeq_epi64_mask(0x55, _mm512_and_si512(v, low48), key_vector);
-		if (likely(hit != 0)) {
-			const struct slot4 *candidate = &slot[__builtin_ctz(hit) >> 1];
-			uint64_t payload = payload_load(&candidate->payload);
-			uint64_t word;
-			memcpy(&word, candidate, sizeof(word));
-			if (payload > SLOT_TOMBSTONE && (word & UINT64_C(0xFFFFFFFFFFFF)) == key)
-				return payload;
-			return SLOT_EMPTY; /* a key is in one slot only: deleted or not yet there */
-		}
-		if (_mm512_mask_cmpeq_epi64_mask(0xAA, v, _mm512_setzero_si512()) != 0)
-			return SLOT_EMPTY;
+		__m512i v = _mm512_load_si512((const void *)slot4_at(index, line));
+		uint32_t hit = _mm512_mask_cmpeq_epi64_mask(0x55, v, key_vector);
+		uint32_t empty = _mm512_mask_cmpeq_epi64_mask(0xAA, v, _mm512_setzero_si512());
+		if (likely((hit | empty) != 0)) /* else the line is full of other keys */
+			return payload_of_hit(v, hit << 1);
 		line = (line + 4) & mask;
 	}
 }
@@ -430,28 +458,17 @@ TARGET_AVX512 static inline uint64_t index_find6_avx512(const struct group_index
 							  uint16_t interface)
 {
 	uint32_t mask = index->capacity - 1;
-	uint64_t a = load64(group), b = load64(group + 8);
-	/* per slot: group (2 lanes), interface (low 16 bits of lane 2), payload */
+	/* per slot: group (2 lanes), interface (zero-extended), payload */
 	const __m512i key_vector = _mm512_mask_set1_epi64(
 		_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)group)), 0x44, interface);
-	const __m512i key_mask = _mm512_set_epi64(0, 0xFFFF, -1, -1, 0, 0xFFFF, -1, -1);
 	uint32_t line = start;
 	for (;;) {
-		const struct slot6 *slot = slot6_at(index, line);
-		__m512i v = _mm512_load_si512((const void *)slot);
-		uint32_t equal =
-			_mm512_mask_cmpeq_epi64_mask(0x77, _mm512_and_si512(v, key_mask), key_vector);
+		__m512i v = _mm512_load_si512((const void *)slot6_at(index, line));
+		uint32_t equal = _mm512_mask_cmpeq_epi64_mask(0x77, v, key_vector);
 		uint32_t hit = equal & (equal >> 1) & (equal >> 2) & 0x11; /* bit 0: slot 0, bit 4: slot 1 */
-		if (likely(hit != 0)) {
-			const struct slot6 *candidate = &slot[__builtin_ctz(hit) >> 2];
-			uint64_t payload = payload_load(&candidate->payload);
-			if (payload > SLOT_TOMBSTONE && load64(candidate->group) == a &&
-			    load64(candidate->group + 8) == b && candidate->interface == interface)
-				return payload;
-			return SLOT_EMPTY;
-		}
-		if (_mm512_mask_cmpeq_epi64_mask(0x88, v, _mm512_setzero_si512()) != 0)
-			return SLOT_EMPTY;
+		uint32_t empty = _mm512_mask_cmpeq_epi64_mask(0x88, v, _mm512_setzero_si512());
+		if (likely((hit | empty) != 0))
+			return payload_of_hit(v, hit << 3);
 		line = (line + 2) & mask;
 	}
 }
@@ -488,11 +505,66 @@ TARGET_AVX512 static inline uint32_t bucket_find6_avx512(const void *start, cons
 	}
 }
 
+/* Stage 1 for 8 keys at a time: the 96 bytes of 8 keys are split into
+ * groups and interfaces by two permutes, then hashed as hash_group4() does
+ * (byte swap, 64-bit multiply) in one vector; the 8 index lines are
+ * prefetched from the results. Returns how many keys it did (a multiple of
+ * 8); the rest is left to the scalar stage. */
+TARGET_AVX512 static inline uint32_t stage1_avx512_4(const struct group_index *index,
+						      const struct mrx_table_key4 *key, uint32_t n,
+						      uint64_t *key_word, uint32_t *start)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct mrx_table_key4) != 12);
+	const __m512i group_lanes = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 21, 18, 15, 12, 9, 6, 3, 0);
+	const __m512i interface_lanes =
+		_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 23, 20, 17, 14, 11, 8, 5, 2);
+	const __m256i byte_swap = _mm256_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3,
+						  12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+	const __m512i multiplier = _mm512_set1_epi64((long long)UINT64_C(0x9E3779B97F4A7C15));
+	const __m128i shift = _mm_cvtsi32_si128((int)index->shift);
+	const __m256i line_mask = _mm256_set1_epi32(~3);
+	uint32_t done = 0;
+	for (; done + 8 <= n; done += 8) {
+		const uint32_t *words = (const uint32_t *)(const void *)(key + done);
+		__m512i low = _mm512_loadu_si512((const void *)words);
+		__m512i high = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(words + 16)));
+		__m256i group = _mm512_castsi512_si256(_mm512_permutex2var_epi32(low, group_lanes, high));
+		__m256i interface = _mm256_and_si256(
+			_mm512_castsi512_si256(_mm512_permutex2var_epi32(low, interface_lanes, high)),
+			_mm256_set1_epi32(0xFFFF));
+		__m512i interface_high = _mm512_slli_epi64(_mm512_cvtepu32_epi64(interface), 32);
+		__m512i word = _mm512_or_si512(_mm512_cvtepu32_epi64(group), interface_high);
+		__m512i swapped = _mm512_or_si512(
+			_mm512_cvtepu32_epi64(_mm256_shuffle_epi8(group, byte_swap)), interface_high);
+		__m512i hash = _mm512_mullo_epi64(swapped, multiplier);
+		__m256i line = _mm256_and_si256(_mm512_cvtepi64_epi32(_mm512_srl_epi64(hash, shift)),
+						line_mask);
+		_mm512_storeu_si512((void *)(key_word + done), word);
+		_mm256_storeu_si256((__m256i *)(void *)(start + done), line);
+		for (uint32_t i = done; i < done + 8; i++)
+			rte_prefetch0(slot4_at(index, start[i]));
+	}
+	return done;
+}
+
 TARGET_AVX512 static void lookup4_bulk_avx512(const struct mrx_table *table,
 					      const struct mrx_table_key4 *keys, uint32_t count,
 					      uint32_t *results)
 {
-	lookup4_bulk(table, keys, count, results, index_find4_avx512, bucket_find4_avx512);
+	lookup4_bulk(table, keys, count, results, stage1_avx512_4, index_find4_avx512,
+		     bucket_find4_avx512);
+}
+
+static __rte_always_inline uint32_t stage1_none(const struct group_index *index,
+						const struct mrx_table_key4 *key, uint32_t n,
+						uint64_t *key_word, uint32_t *start)
+{
+	RTE_SET_USED(index);
+	RTE_SET_USED(key);
+	RTE_SET_USED(n);
+	RTE_SET_USED(key_word);
+	RTE_SET_USED(start);
+	return 0;
 }
 
 TARGET_AVX512 static void lookup6_bulk_avx512(const struct mrx_table *table,
@@ -507,7 +579,8 @@ TARGET_AVX512 static void lookup6_bulk_avx512(const struct mrx_table *table,
 static bool use_avx512(void)
 {
 	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	       __builtin_cpu_supports("avx512vl") && getenv("MRX_TABLE_NO_AVX512") == NULL;
+	       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+	       getenv("MRX_TABLE_NO_AVX512") == NULL;
 }
 
 void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_table_key4 *keys,
@@ -516,7 +589,7 @@ void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_tabl
 	if (table->avx512)
 		lookup4_bulk_avx512(table, keys, count, results);
 	else
-		lookup4_bulk(table, keys, count, results, index_find4, bucket_find4);
+		lookup4_bulk(table, keys, count, results, stage1_none, index_find4, bucket_find4);
 }
 
 void mrx_table_lookup6_bulk(const struct mrx_table *table, const struct mrx_table_key6 *keys,
@@ -534,7 +607,7 @@ uint32_t mrx_table_lookup4(const struct mrx_table *table, const struct mrx_table
 	uint32_t start = (uint32_t)(hash_group4(key->group, key->interface) >> index->shift) & ~3u;
 	uint16_t hash_bits = 0;
 	const struct entry *entry = NULL;
-	uint64_t payload = index_find4(index, start, key->group, key->interface);
+	uint64_t payload = index_find4(index, start, key_word4(key->group, key->interface));
 	uint32_t verdict = payload_verdict_or_entry(payload, &entry, &hash_bits);
 	return verdict != UINT32_MAX
 		       ? verdict
@@ -836,16 +909,11 @@ static uint32_t index_locate(const struct group_index *index, const uint8_t *gro
 	return i;
 }
 
-static uint64_t *slot_payload(const struct group_index *index, uint32_t i, uint16_t **hash_bits)
+static uint64_t *slot_payload(const struct group_index *index, uint32_t i)
 {
-	if (is_ipv6_index(index)) {
-		struct slot6 *slot = slot6_at(index, i);
-		*hash_bits = &slot->hash_bits;
-		return &slot->payload;
-	}
-	struct slot4 *slot = slot4_at(index, i);
-	*hash_bits = &slot->hash_bits;
-	return &slot->payload;
+	if (is_ipv6_index(index))
+		return &slot6_at(index, i)->payload;
+	return &slot4_at(index, i)->payload;
 }
 
 /* Write a key into an EMPTY slot (not yet visible: payload is EMPTY). */
@@ -871,8 +939,7 @@ static int index_rebuild(struct mrx_table *table, struct group_index **published
 	if (index == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < old->capacity; i++) {
-		uint16_t *old_bits, *new_bits;
-		uint64_t payload = *slot_payload(old, i, &old_bits);
+		uint64_t payload = *slot_payload(old, i);
 		if (payload == SLOT_EMPTY || payload == SLOT_TOMBSTONE)
 			continue;
 		uint8_t group[16] = { 0 };
@@ -887,9 +954,7 @@ static int index_rebuild(struct mrx_table *table, struct group_index **published
 		bool found;
 		uint32_t j = index_locate(index, group, interface, &found);
 		slot_write_key(index, j, group, interface);
-		uint64_t *p = slot_payload(index, j, &new_bits);
-		*new_bits = *old_bits;
-		*p = payload;
+		*slot_payload(index, j) = payload;
 		index->used++;
 	}
 	__atomic_store_n(published, index, __ATOMIC_RELEASE);
@@ -1194,8 +1259,7 @@ int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struc
 	struct group_index **published = ipv4 ? &table->index4 : &table->index6;
 	bool found;
 	uint32_t i = index_locate(*published, group->bytes, interface, &found);
-	uint16_t *hash_bits;
-	uint64_t old = found ? *slot_payload(*published, i, &hash_bits) : SLOT_EMPTY;
+	uint64_t old = found ? *slot_payload(*published, i) : SLOT_EMPTY;
 	bool live = found && old != SLOT_TOMBSTONE;
 
 	if (!live && filter_count > 0 && table->group_count >= table->max_groups) {
@@ -1213,7 +1277,7 @@ int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struc
 	if (compiled.payload == SLOT_EMPTY) { /* delete */
 		if (!live)
 			return 0;
-		uint64_t *payload = slot_payload(*published, i, &hash_bits);
+		uint64_t *payload = slot_payload(*published, i);
 		__atomic_store_n(payload, (uint64_t)SLOT_TOMBSTONE, __ATOMIC_RELEASE);
 		(*published)->used--;
 		(*published)->tombstones++;
@@ -1235,7 +1299,7 @@ int mrx_table_set_group(struct mrx_table *table, uint16_t interface, const struc
 	} else if (old == SLOT_TOMBSTONE) {
 		(*published)->tombstones--;
 	}
-	uint64_t *payload = slot_payload(*published, i, &hash_bits);
+	uint64_t *payload = slot_payload(*published, i);
 	__atomic_store_n(payload, compiled.payload, __ATOMIC_RELEASE);
 	if (!live) {
 		(*published)->used++;
@@ -1330,8 +1394,7 @@ static void index_release_all(struct mrx_table *table, struct group_index *index
 	if (index == NULL)
 		return;
 	for (uint32_t i = 0; i < index->capacity; i++) {
-		uint16_t *hash_bits;
-		uint64_t payload = *slot_payload(index, i, &hash_bits);
+		uint64_t payload = *slot_payload(index, i);
 		if (payload == SLOT_EMPTY || payload == SLOT_TOMBSTONE)
 			continue;
 		if ((payload & 3u) == SLOT_DIRECT_TAG)
