@@ -196,7 +196,8 @@ static enum mrx_classify_verdict parse_ipv6(const uint8_t *frame, uint32_t lengt
 enum mrx_classify_verdict mrx_classify_frame(const uint8_t *frame, uint16_t length,
 					     struct mrx_packet_meta *meta)
 {
-	if (mrx_classify_plain_ipv4_udp(frame, length, meta))
+	if (mrx_classify_plain_ipv4_udp(frame, length, meta) ||
+	    mrx_classify_plain_ipv6_udp(frame, length, meta))
 		return MRX_CLASSIFY_UDP;
 	return mrx_classify_frame_general(frame, length, meta);
 }

@@ -103,6 +103,45 @@ static inline bool mrx_classify_plain_ipv4_udp(const uint8_t *frame, uint16_t le
 	return true;
 }
 
+/* The common IPv6 frame in one pass: untagged, no extension header, UDP
+ * (next header 17), multicast destination, source not multicast, lengths
+ * consistent. Same contract as mrx_classify_plain_ipv4_udp (RFC 8200 3;
+ * checked against the general parser by test_classify). */
+static inline bool mrx_classify_plain_ipv6_udp(const uint8_t *frame, uint16_t length,
+					       struct mrx_packet_meta *meta)
+{
+	const uint32_t l3 = 14, l4 = l3 + 40; /* Ethernet header, IPv6 header */
+	const uint32_t udp_header_length = 8;
+	if (length < l4 + udp_header_length)
+		return false;
+	const uint8_t *ip = frame + l3;
+	/* EtherType 86 dd and version 6 (frame 12..14, high nibble); next
+	 * header 17 (ip 6); destination ff00::/8, source outside it. */
+	uint32_t head;
+	memcpy(&head, frame + 12, 4);
+	if ((head & MRX_BYTES_TO_WORD(0xfffff000u)) != MRX_BYTES_TO_WORD(0x86dd6000u) || ip[6] != 17 ||
+	    ip[MRX_IPV6_GROUP_OFFSET] != 0xff || ip[MRX_IPV6_SOURCE_OFFSET] == 0xff)
+		return false;
+	uint32_t payload_length = (uint32_t)((ip[4] << 8) | ip[5]);
+	if (payload_length < udp_header_length || payload_length > (uint32_t)length - l4)
+		return false;
+	const uint8_t *udp = frame + l4;
+	uint32_t udp_length = (uint32_t)((udp[4] << 8) | udp[5]);
+	if (udp_length < udp_header_length || udp_length > payload_length)
+		return false;
+	*meta = (struct mrx_packet_meta){
+		.l3_offset = (uint16_t)l3,
+		.l4_offset = (uint16_t)l4,
+		.payload_offset = (uint16_t)(l4 + udp_header_length),
+		.payload_length = (uint16_t)(udp_length - udp_header_length),
+		.source_port = (uint16_t)((udp[0] << 8) | udp[1]),
+		.destination_port = (uint16_t)((udp[2] << 8) | udp[3]),
+		.family = MRX_FAMILY_IPV6,
+		.verdict = MRX_CLASSIFY_UDP,
+	};
+	return true;
+}
+
 /* Classify one frame of length bytes. Always fills *meta completely and
  * returns meta->verdict. Reads nothing outside frame[0 .. length). */
 enum mrx_classify_verdict mrx_classify_frame(const uint8_t *frame, uint16_t length,

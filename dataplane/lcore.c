@@ -60,14 +60,27 @@ static void process_chunk(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 		 * (untagged IPv4 multicast UDP on an untagged interface) inline:
 		 * its meta never leaves registers. */
 		struct mrx_packet_meta plain;
-		if (likely(queue->vlan_id == 0 && mrx_classify_plain_ipv4_udp(frame, length, &plain))) {
-			mrx_packet_describe(&mrx_packet_info(mbuf)->packet, frame, &plain, queue->port_id, now);
-			struct mrx_table_key4 *key = &keys4[count4];
-			memcpy(&key->group, frame + plain.l3_offset + MRX_IPV4_GROUP_OFFSET, 4);
-			memcpy(&key->source, frame + plain.l3_offset + MRX_IPV4_SOURCE_OFFSET, 4);
-			key->interface = queue->ifindex;
-			udp4[count4++] = mbuf;
-			continue;
+		if (likely(queue->vlan_id == 0)) {
+			if (likely(mrx_classify_plain_ipv4_udp(frame, length, &plain))) {
+				mrx_packet_describe(&mrx_packet_info(mbuf)->packet, frame, &plain,
+						    queue->port_id, now);
+				struct mrx_table_key4 *key = &keys4[count4];
+				memcpy(&key->group, frame + plain.l3_offset + MRX_IPV4_GROUP_OFFSET, 4);
+				memcpy(&key->source, frame + plain.l3_offset + MRX_IPV4_SOURCE_OFFSET, 4);
+				key->interface = queue->ifindex;
+				udp4[count4++] = mbuf;
+				continue;
+			}
+			if (mrx_classify_plain_ipv6_udp(frame, length, &plain)) {
+				mrx_packet_describe(&mrx_packet_info(mbuf)->packet, frame, &plain,
+						    queue->port_id, now);
+				struct mrx_table_key6 *key = &keys6[count6];
+				memcpy(key->group, frame + plain.l3_offset + MRX_IPV6_GROUP_OFFSET, 16);
+				memcpy(key->source, frame + plain.l3_offset + MRX_IPV6_SOURCE_OFFSET, 16);
+				key->interface = queue->ifindex;
+				udp6[count6++] = mbuf;
+				continue;
+			}
 		}
 		struct mrx_packet_meta meta;
 		enum mrx_classify_verdict verdict = mrx_classify_frame(frame, length, &meta);

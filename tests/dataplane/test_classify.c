@@ -410,37 +410,34 @@ static void test_random_corruption(void **state)
 	assert_true(verdicts[MRX_CLASSIFY_DROP] > 0);
 }
 
-/* The one-pass path for the common frame (mrx_classify_plain_ipv4_udp,
- * inlined in the receive loop) against the general parser on mutated plain
- * IPv4/UDP frames: whenever it takes a frame, the general parser must give
- * UDP with exactly the same meta; and it must take the unmutated frame. */
-static void test_plain_path_matches_general(void **state)
+/* A one-pass path for the common frame (inlined in the receive loop)
+ * against the general parser on mutated frames of its kind: whenever it
+ * takes a frame, the general parser must give UDP with exactly the same
+ * meta; it must take the unmutated frame. mutate_span: bytes from the
+ * EtherType on that the mutations hit (to the end of the UDP header). */
+static void check_plain_path(bool (*plain_path)(const uint8_t *, uint16_t, struct mrx_packet_meta *),
+			     const struct frame_spec *spec, unsigned mutate_span, unsigned seed)
 {
-	(void)state;
-	struct frame_spec spec;
-	spec_v4(&spec, "10.0.0.1", "239.1.1.1");
 	uint8_t reference[2048];
-	uint16_t length = build_frame(&spec, reference);
+	uint16_t length = build_frame(spec, reference);
 	struct mrx_packet_meta plain, general;
-	assert_true(mrx_classify_plain_ipv4_udp(reference, length, &plain));
+	assert_true(plain_path(reference, length, &plain));
 	assert_int_equal(mrx_classify_frame_general(reference, length, &general), MRX_CLASSIFY_UDP);
 	assert_memory_equal(&plain, &general, sizeof(plain));
-	srand(4242);
+	srand(seed);
 	unsigned taken = 0, declined = 0;
 	for (unsigned round = 0; round < 200000; round++) {
 		memcpy(buffer, reference, length);
 		unsigned flips = 1 + (unsigned)rand() % 3;
 		for (unsigned i = 0; i < flips; i++) {
-			/* Ethernet type to the end of the UDP header, biased
-			 * towards the fields the fast path checks. */
-			unsigned at = 12 + (unsigned)rand() % 30u;
+			unsigned at = 12 + (unsigned)rand() % mutate_span;
 			uint8_t value = (uint8_t)rand();
-			if (rand() & 1)
+			if (rand() & 1) /* often a single bit: near misses */
 				value = buffer[at] ^ (uint8_t)(1u << (rand() % 8));
 			buffer[at] = value;
 		}
 		uint16_t cut = (uint16_t)(length - ((rand() & 3) == 0 ? (unsigned)rand() % 24u : 0u));
-		if (!mrx_classify_plain_ipv4_udp(buffer, cut, &plain)) {
+		if (!plain_path(buffer, cut, &plain)) {
 			declined++;
 			continue;
 		}
@@ -451,6 +448,33 @@ static void test_plain_path_matches_general(void **state)
 	/* Both outcomes were exercised many times. */
 	assert_true(taken > 10000);
 	assert_true(declined > 10000);
+}
+
+static bool plain_ipv4(const uint8_t *frame, uint16_t length, struct mrx_packet_meta *meta)
+{
+	return mrx_classify_plain_ipv4_udp(frame, length, meta);
+}
+
+static bool plain_ipv6(const uint8_t *frame, uint16_t length, struct mrx_packet_meta *meta)
+{
+	return mrx_classify_plain_ipv6_udp(frame, length, meta);
+}
+
+static void test_plain_path_matches_general(void **state)
+{
+	(void)state;
+	struct frame_spec spec;
+	spec_v4(&spec, "10.0.0.1", "239.1.1.1");
+	check_plain_path(plain_ipv4, &spec, 2 + 20 + 8, 4242);
+	spec_v6(&spec, "2001:db8::1", "ff3e::1");
+	check_plain_path(plain_ipv6, &spec, 2 + 40 + 8, 4343);
+	/* Each path declines the other family's frame. */
+	struct mrx_packet_meta meta;
+	uint16_t length = build_frame(&spec, buffer);
+	assert_false(mrx_classify_plain_ipv4_udp(buffer, length, &meta));
+	spec_v4(&spec, "10.0.0.1", "239.1.1.1");
+	length = build_frame(&spec, buffer);
+	assert_false(mrx_classify_plain_ipv6_udp(buffer, length, &meta));
 }
 
 int main(void)
