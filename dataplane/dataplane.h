@@ -47,6 +47,7 @@ struct mrx_packet_info {
 	 * its end: the lookup saw a table version in [low, high]. */
 	uint32_t version_low;
 	uint32_t version_high;
+	uint32_t batch_packet; /* the lcore's: index in its delivery batch */
 };
 
 static inline struct mrx_packet_info *mrx_packet_info(struct rte_mbuf *mbuf)
@@ -227,21 +228,26 @@ struct mrx_delivery_queue {
 	struct mrx_socket_slot *slot;
 	unsigned count;
 	struct rte_mbuf *mbufs[MRX_MAX_BURST];
-	uint8_t packet[MRX_MAX_BURST]; /* index of each mbuf's packet in the batch */
 };
 struct mrx_delivery_batch {
 	unsigned queue_count;
 	unsigned packet_count;
 	uint32_t references[MRX_MAX_BURST]; /* per packet: references queued */
-	uint32_t failed[MRX_MAX_BURST];     /* per packet: ring-full losses */
+	/* Per packet: ring-full losses (packet index: mrx_packet_info's
+	 * batch_packet). Zeroed at the first loss since the last flush, read
+	 * only when there was one (losses > 0). */
+	uint32_t failed[MRX_MAX_BURST];
+	unsigned losses; /* references lost to full rings since the last flush */
+	unsigned flushes;
 	/* The last socket set whose sockets are all unbound (so the verdict
-	 * does not depend on the frame): its targets' queues, reused by the
-	 * next packets of the burst with the same set. Cleared by a flush. */
+	 * does not depend on the frame), with its targets' queues (each once)
+	 * and how many more packets they all have room for; reused by the next
+	 * packets of the burst with the same set. Cleared by a flush and by
+	 * any other delivery. */
 	const struct mrx_table_socket_set *cached_set;
 	unsigned cached_count;
-	unsigned flushes;
-	unsigned losses; /* references lost to full rings since the last flush */
-	uint8_t cached_queue[MRX_MAX_BURST];
+	unsigned cached_room;
+	struct mrx_delivery_queue *cached_queues[MRX_MAX_BURST];
 	struct mrx_delivery_queue queues[MRX_DELIVERY_SOCKETS];
 };
 static inline void mrx_delivery_batch_init(struct mrx_delivery_batch *batch)
@@ -260,36 +266,28 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 			 struct mrx_delivery_batch *batch, struct rte_mbuf *mbuf,
 			 const struct mrx_table_socket_set *set);
 /* mrx_deliver_add's common case, inline: the same socket set as the
- * previous packet of the batch (batch->cached_set, all sockets unbound) and
- * room in its queues. Returns false, having done nothing, otherwise. */
+ * previous packet of the batch (batch->cached_set) and room in its queues.
+ * Returns false, having done nothing, otherwise. */
 static inline bool mrx_deliver_add_cached(struct mrx_delivery_batch *batch, struct rte_mbuf *mbuf,
 					  const struct mrx_table_socket_set *set)
 {
-	if (set != batch->cached_set || set == NULL)
+	if (set != batch->cached_set || set == NULL || batch->cached_room == 0)
 		return false;
+	batch->cached_room--;
 	unsigned count = batch->cached_count;
 	unsigned packet = batch->packet_count;
 	if (likely(count == 1)) {
-		struct mrx_delivery_queue *queue = &batch->queues[batch->cached_queue[0]];
-		if (unlikely(queue->count == MRX_MAX_BURST))
-			return false;
-		queue->packet[queue->count] = (uint8_t)packet;
+		struct mrx_delivery_queue *queue = batch->cached_queues[0];
 		queue->mbufs[queue->count++] = mbuf;
 	} else {
-		bool room = true;
-		for (unsigned i = 0; i < count; i++)
-			room &= batch->queues[batch->cached_queue[i]].count < MRX_MAX_BURST;
-		if (unlikely(!room))
-			return false;
 		rte_mbuf_refcnt_update(mbuf, (int16_t)(count - 1));
 		for (unsigned i = 0; i < count; i++) {
-			struct mrx_delivery_queue *queue = &batch->queues[batch->cached_queue[i]];
-			queue->packet[queue->count] = (uint8_t)packet;
+			struct mrx_delivery_queue *queue = batch->cached_queues[i];
 			queue->mbufs[queue->count++] = mbuf;
 		}
 	}
+	mrx_packet_info(mbuf)->batch_packet = packet;
 	batch->references[packet] = count;
-	batch->failed[packet] = 0;
 	batch->packet_count = packet + 1;
 	return true;
 }

@@ -148,9 +148,11 @@ static void flush_queues(struct mrx_lcore *lcore, struct mrx_delivery_batch *bat
 			__atomic_fetch_add(&slot->counters[MCASTRX_SOCKET_RING_FULL], lost,
 					   __ATOMIC_RELAXED);
 			MRX_COUNTER_ADD(lcore->counters[MCASTRX_LCORE_SOCKET_RING_FULL], lost);
+			if (batch->losses == 0)
+				memset(batch->failed, 0, sizeof(batch->failed));
+			batch->losses += lost;
 			for (unsigned i = queued; i < queue->count; i++) {
-				batch->failed[queue->packet[i]]++;
-				batch->losses++;
+				batch->failed[mrx_packet_info(queue->mbufs[i])->batch_packet]++;
 				rte_pktmbuf_free(queue->mbufs[i]);
 			}
 		}
@@ -179,10 +181,12 @@ void mrx_delivery_flush(struct mrx_lcore *lcore, struct mrx_delivery_batch *batc
 }
 
 /* Queues one reference per target: the socket's queue in the batch, a new
- * one, or (all queues taken) after flushing them. */
+ * one, or (all queues taken) after flushing them. queue_of[i]: target i's
+ * queue. */
 static void queue_targets(struct mrx_lcore *lcore, struct mrx_delivery_batch *batch,
 			  struct rte_mbuf *mbuf, unsigned packet,
-			  struct mrx_socket_slot **targets, unsigned count, uint8_t *queue_of)
+			  struct mrx_socket_slot **targets, unsigned count,
+			  struct mrx_delivery_queue **queue_of)
 {
 	for (unsigned i = 0; i < count; i++) {
 		struct mrx_socket_slot *slot = targets[i];
@@ -206,11 +210,29 @@ static void queue_targets(struct mrx_lcore *lcore, struct mrx_delivery_batch *ba
 			queue->slot = slot;
 			queue->count = 0;
 		}
-		queue->packet[queue->count] = (uint8_t)packet;
 		queue->mbufs[queue->count++] = mbuf;
-		queue_of[i] = (uint8_t)(queue - batch->queues);
+		queue_of[i] = queue;
 	}
 	batch->references[packet] += count;
+}
+
+/* Makes set the batch's cached set (its targets' queues: queue_of[0 ..
+ * count)) if each queue appears once; cached_room is what the fullest
+ * of them still holds. */
+static void cache_set(struct mrx_delivery_batch *batch, const struct mrx_table_socket_set *set,
+		      struct mrx_delivery_queue **queue_of, unsigned count)
+{
+	unsigned fullest = 0;
+	for (unsigned i = 0; i < count; i++) {
+		for (unsigned j = 0; j < i; j++)
+			if (queue_of[j] == queue_of[i])
+				return; /* a socket listed twice: not cached */
+		fullest = RTE_MAX(fullest, queue_of[i]->count);
+	}
+	batch->cached_set = set;
+	batch->cached_count = count;
+	batch->cached_room = MRX_MAX_BURST - fullest;
+	memcpy(batch->cached_queues, queue_of, count * sizeof(queue_of[0]));
 }
 
 unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
@@ -221,16 +243,18 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 	/* The same set as a packet before in this burst: the same queues. */
 	if (mrx_deliver_add_cached(batch, mbuf, set))
 		return batch->cached_count;
+	/* This delivery may add to the cached queues: their room is recounted. */
+	batch->cached_set = NULL;
 	const struct mcastrx_packet *description = &mrx_packet_info(mbuf)->packet;
 	unsigned packet = batch->packet_count;
+	mrx_packet_info(mbuf)->batch_packet = packet;
 	/* Common case, the whole set in one batch: the caller's reference is
 	 * handed to the first socket. Larger sets: we keep our reference until
 	 * every batch is queued (a flush may hand copies to consumers). */
 	bool one_batch = set->count <= RTE_DIM(targets);
 	unsigned target_total = 0, count = 0;
-	uint8_t queue_of[MRX_MAX_BURST];
+	struct mrx_delivery_queue *queue_of[MRX_MAX_BURST];
 	batch->references[packet] = 0;
-	batch->failed[packet] = 0;
 	bool all_unbound = true;
 	for (uint32_t i = 0; i < set->count; i++) {
 		uint32_t handle = set->sockets[i];
@@ -260,11 +284,8 @@ unsigned mrx_deliver_add(struct mrx_dataplane *dp, struct mrx_lcore *lcore,
 		unsigned flushes = batch->flushes;
 		queue_targets(lcore, batch, mbuf, packet, targets, count, queue_of);
 		target_total += count;
-		if (all_unbound && flushes == batch->flushes) {
-			batch->cached_set = set;
-			batch->cached_count = count;
-			memcpy(batch->cached_queue, queue_of, count);
-		}
+		if (all_unbound && flushes == batch->flushes)
+			cache_set(batch, set, queue_of, count);
 	} else {
 		if (count > 0) {
 			rte_mbuf_refcnt_update(mbuf, (int16_t)count);

@@ -713,6 +713,13 @@ void mcastrx_packets_free(struct mcastrx_packet *packets, unsigned count)
 		packets[i].mbuf = NULL;
 		if (pool == NULL)
 			pool = mbuf->pool;
+		/* A reference shared with other sockets (fan-out): drop ours; the
+		 * last one frees (as rte_pktmbuf_prefree_seg: refcnt back to 1). */
+		if (rte_mbuf_refcnt_read(mbuf) != 1) {
+			if (rte_mbuf_refcnt_update(mbuf, -1) != 0)
+				continue;
+			rte_mbuf_refcnt_set(mbuf, 1);
+		}
 		if (likely(plain_mbuf(mbuf, pool))) {
 			plain[plain_count++] = mbuf;
 			if (unlikely(plain_count == RTE_DIM(plain))) {
