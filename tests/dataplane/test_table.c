@@ -270,6 +270,37 @@ static void test_full_table(void **state)
 	mrx_table_free(table);
 }
 
+static struct mrx_addr v4_test_group(uint32_t k)
+{
+	return v4(239, 1, (uint8_t)(k >> 8), (uint8_t)k);
+}
+
+static struct mrx_addr v6_test_group(uint32_t k)
+{
+	return v6(0xff3e, (uint16_t)k);
+}
+
+/* `count` groups address_of(1), address_of(2), ... whose home line is that
+ * of address_of(1) (interface 0), and one more for `absent`. */
+static void same_line_groups(const struct mrx_table *table, struct mrx_addr (*address_of)(uint32_t),
+			     struct mrx_addr *groups, uint32_t count, struct mrx_addr *absent)
+{
+	struct mrx_addr first = address_of(1);
+	uint32_t line = mrx_table_home_line(table, 0, &first), found = 0;
+	assert_int_not_equal(line, UINT32_MAX);
+	for (uint32_t k = 1; k < 65536 && found <= count; k++) {
+		struct mrx_addr g = address_of(k);
+		if (mrx_table_home_line(table, 0, &g) != line)
+			continue;
+		if (found < count)
+			groups[found] = g;
+		else
+			*absent = g;
+		found++;
+	}
+	assert_int_equal(found, count + 1);
+}
+
 /* Groups whose home line is full live in later lines: found there, by the
  * AVX-512 and the scalar scans alike; a group absent from a full line is
  * looked for past it; tombstones in the home line do not hide the spilled
@@ -283,33 +314,8 @@ static void check_spilled_lines(bool scalar)
 	struct mrx_table *table = make_table(scalar ? "t_spill_s" : "t_spill", 16, NULL);
 	unsetenv("MRX_TABLE_NO_AVX512");
 	struct mrx_addr v4_groups[V4_SAME_LINE], v6_groups[V6_SAME_LINE], v4_absent, v6_absent;
-	uint32_t found4 = 0, found6 = 0;
-	struct mrx_addr first4 = v4(239, 1, 0, 1), first6 = v6(0xff3e, 1);
-	uint32_t line4 = mrx_table_home_line(table, 0, &first4);
-	uint32_t line6 = mrx_table_home_line(table, 0, &first6);
-	assert_int_not_equal(line4, UINT32_MAX);
-	bool have_absent4 = false, have_absent6 = false;
-	for (uint32_t k = 1; k < 65536 && (found4 < V4_SAME_LINE || !have_absent4); k++) {
-		struct mrx_addr g = v4(239, 1, (uint8_t)(k >> 8), (uint8_t)k);
-		if (mrx_table_home_line(table, 0, &g) != line4)
-			continue;
-		if (found4 < V4_SAME_LINE)
-			v4_groups[found4++] = g;
-		else
-			v4_absent = g, have_absent4 = true;
-	}
-	for (uint32_t k = 1; k < 65536 && (found6 < V6_SAME_LINE || !have_absent6); k++) {
-		struct mrx_addr g = v6(0xff3e, (uint16_t)k);
-		if (mrx_table_home_line(table, 0, &g) != line6)
-			continue;
-		if (found6 < V6_SAME_LINE)
-			v6_groups[found6++] = g;
-		else
-			v6_absent = g, have_absent6 = true;
-	}
-	assert_int_equal(found4, V4_SAME_LINE);
-	assert_int_equal(found6, V6_SAME_LINE);
-	assert_true(have_absent4 && have_absent6);
+	same_line_groups(table, v4_test_group, v4_groups, V4_SAME_LINE, &v4_absent);
+	same_line_groups(table, v6_test_group, v6_groups, V6_SAME_LINE, &v6_absent);
 
 	/* even groups: EXCLUDE {} (the verdict is in the index slot); odd ones
 	 * INCLUDE {S} (an entry to follow) */
