@@ -181,6 +181,41 @@ static void test_stopped_consumer_drops_alone(void **state)
 	close_all(sockets, 3);
 }
 
+/* DELIVERED_PACKETS counts a frame that reached at least one socket ring,
+ * once: frames lost on one full ring but taken by another count; frames
+ * lost on every ring do not (the receive loop counts the losses per frame
+ * of its burst only when a ring was full). */
+static void test_delivered_packets_with_full_rings(void **state)
+{
+	(void)state;
+	const uint32_t frames = 200;
+	/* Both stopped, both rings hold 63: frames 63.. are lost everywhere. */
+	int sockets[2];
+	sockets[0] = open_joined("239.9.0.2", 64);
+	sockets[1] = open_joined("239.9.0.2", 64);
+	uint64_t delivered_before = fixture_total(MCASTRX_LCORE_DELIVERED_PACKETS);
+	uint64_t lost_before = fixture_total(MCASTRX_LCORE_SOCKET_RING_FULL);
+	inject("239.9.0.2", 0, frames);
+	assert_int_equal(fixture_total(MCASTRX_LCORE_DELIVERED_PACKETS) - delivered_before, 63);
+	assert_int_equal(fixture_total(MCASTRX_LCORE_SOCKET_RING_FULL) - lost_before, 2 * (frames - 63));
+	uint32_t next[2] = {0, 0};
+	assert_int_equal(drain_socket(sockets[0], &next[0]), 63);
+	assert_int_equal(drain_socket(sockets[1], &next[1]), 63);
+	close_all(sockets, 2);
+	/* One holds 63, the other all 200: every frame reached a ring. */
+	sockets[0] = open_joined("239.9.0.3", 64);
+	sockets[1] = open_joined("239.9.0.3", 256);
+	delivered_before = fixture_total(MCASTRX_LCORE_DELIVERED_PACKETS);
+	lost_before = fixture_total(MCASTRX_LCORE_SOCKET_RING_FULL);
+	inject("239.9.0.3", 0, frames);
+	assert_int_equal(fixture_total(MCASTRX_LCORE_DELIVERED_PACKETS) - delivered_before, frames);
+	assert_int_equal(fixture_total(MCASTRX_LCORE_SOCKET_RING_FULL) - lost_before, frames - 63);
+	next[0] = next[1] = 0;
+	assert_int_equal(drain_socket(sockets[0], &next[0]), 63);
+	assert_int_equal(drain_socket(sockets[1], &next[1]), frames);
+	close_all(sockets, 2);
+}
+
 static void test_pool_exhausted_then_recovers(void **state)
 {
 	int sockets[1];
@@ -296,6 +331,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stopped_consumer_drops_alone),
+		cmocka_unit_test(test_delivered_packets_with_full_rings),
 		cmocka_unit_test(test_pool_exhausted_then_recovers),
 		cmocka_unit_test(test_link_down_up_keeps_state_and_reports_again),
 	};
