@@ -1161,13 +1161,18 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 		goto out;
 	}
 
-	/* the buckets: one when the list fits, else 2^hash_bits about two
-	 * thirds full; a full bucket spills into the next (overflow buckets at
-	 * the end). Chosen by measurement (bench/README.md). */
+	/* the buckets: one when the list fits, else 2^hash_bits; a full
+	 * bucket spills into the next (overflow buckets at the end). Chosen by
+	 * measurement (bench/README.md). */
 	uint32_t per_bucket = ipv4 ? BUCKET4_PAIRS : BUCKET6_SOURCES;
 	uint32_t hash_bits = 0;
+	/* at most 2/3 full for IPv4 (7 places a bucket); 1/2 for IPv6: with 3
+	 * places a bucket at 2/3 overflows into the next too often (64 sources
+	 * ran 30-45 % slower, bench/README.md) */
+	uint32_t fill_num = ipv4 ? 2 : 1, fill_den = ipv4 ? 3 : 2;
 	if (stored > per_bucket)
-		while ((1u << hash_bits) * per_bucket * 2 < stored * 3 && hash_bits < HASH_BITS_MAX)
+		while ((1u << hash_bits) * per_bucket * fill_num < stored * fill_den &&
+		       hash_bits < HASH_BITS_MAX)
 			hash_bits++;
 	uint32_t hashed = 1u << hash_bits, total = hashed;
 	fill = calloc(hashed + stored, sizeof(uint32_t));
