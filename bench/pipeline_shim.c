@@ -163,7 +163,7 @@ static int feed_pool_create(void)
 {
 	if (feed_pool != NULL)
 		return 0;
-	uint16_t private_size = RTE_ALIGN(sizeof(struct mrx_packet_info), RTE_MBUF_PRIV_ALIGN);
+	uint16_t private_size = MRX_PACKET_INFO_AREA_SIZE;
 	feed_pool = rte_pktmbuf_pool_create("bench_feed", FEED_POOL_SIZE, 256, private_size,
 					    RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	return feed_pool == NULL ? -ENOMEM : 0;

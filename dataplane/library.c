@@ -264,7 +264,7 @@ static int start_locked(struct mrx_dataplane *dp, const struct mcastrx_settings 
 	atomic_store(&dp->table_version_done, 0);
 
 	if (packet_pool == NULL) {
-		uint16_t private_size = RTE_ALIGN(sizeof(struct mrx_packet_info), RTE_MBUF_PRIV_ALIGN);
+		uint16_t private_size = MRX_PACKET_INFO_AREA_SIZE;
 		packet_pool = rte_pktmbuf_pool_create("mcastrx_pool", s.mbuf_count, MBUF_CACHE_SIZE,
 						      private_size, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 		if (packet_pool == NULL)
