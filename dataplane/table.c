@@ -352,7 +352,6 @@ static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 		uint32_t *result = results + base;
 		uint64_t key_word[BULK_CHUNK];
 		uint32_t start[BULK_CHUNK];
-		const struct entry *entry[BULK_CHUNK];
 		const void *bucket[BULK_CHUNK];
 		uint32_t pending[BULK_CHUNK];
 		uint32_t pending_count = 0;
@@ -363,12 +362,17 @@ static __rte_always_inline void lookup4_bulk(const struct mrx_table *table,
 		/* stage 2: find the slot; direct verdicts end here, else prefetch the entry */
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t hash_bits = 0;
+			const struct entry *entry = NULL;
 			uint64_t payload = find(index, start[i], key_word[i]);
-			result[i] = payload_verdict_or_entry(payload, &entry[i], &hash_bits);
+			result[i] = payload_verdict_or_entry(payload, &entry, &hash_bits);
 			if (result[i] != UINT32_MAX)
 				continue;
-			bucket[i] = bucket_of(entry[i], hash_source4(key[i].source), hash_bits);
-			rte_prefetch0(bucket[i]);
+			/* one bucket (up to 7 sources): no source hash to compute */
+			const void *first = entry;
+			if (hash_bits != 0)
+				first = bucket_of(entry, hash_source4(key[i].source), hash_bits);
+			bucket[i] = first;
+			rte_prefetch0(first);
 			pending[pending_count++] = i;
 		}
 		/* stage 3: the source */
@@ -391,7 +395,6 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 		const struct mrx_table_key6 *key = keys + base;
 		uint32_t *result = results + base;
 		uint32_t start[BULK_CHUNK];
-		const struct entry *entry[BULK_CHUNK];
 		const void *bucket[BULK_CHUNK];
 		uint32_t pending[BULK_CHUNK];
 		uint32_t pending_count = 0;
@@ -402,12 +405,17 @@ static __rte_always_inline void lookup6_bulk(const struct mrx_table *table,
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t hash_bits = 0;
+			const struct entry *entry = NULL;
 			uint64_t payload = find(index, start[i], key[i].group, key[i].interface);
-			result[i] = payload_verdict_or_entry(payload, &entry[i], &hash_bits);
+			result[i] = payload_verdict_or_entry(payload, &entry, &hash_bits);
 			if (result[i] != UINT32_MAX)
 				continue;
-			bucket[i] = bucket_of(entry[i], hash_source6(key[i].source), hash_bits);
-			rte_prefetch0(bucket[i]);
+			/* one bucket (up to 3 sources): no source hash to compute */
+			const void *first = entry;
+			if (hash_bits != 0)
+				first = bucket_of(entry, hash_source6(key[i].source), hash_bits);
+			bucket[i] = first;
+			rte_prefetch0(first);
 			pending[pending_count++] = i;
 		}
 		for (uint32_t p = 0; p < pending_count; p++) {
