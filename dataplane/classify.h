@@ -56,6 +56,30 @@ struct mrx_packet_meta {
 #define MRX_BYTES_TO_WORD(value) (value)
 #endif
 
+/* The UDP header both one-pass paths end with (RFC 768): its length
+ * within what the IP header leaves (ip_payload_length), then *meta. */
+static inline bool mrx_plain_udp_meta(const uint8_t *frame, uint32_t l3, uint32_t l4,
+				      uint32_t ip_payload_length, uint8_t family,
+				      struct mrx_packet_meta *meta)
+{
+	const uint32_t udp_header_length = 8;
+	const uint8_t *udp = frame + l4;
+	uint32_t udp_length = (uint32_t)((udp[4] << 8) | udp[5]);
+	if (udp_length < udp_header_length || udp_length > ip_payload_length)
+		return false;
+	*meta = (struct mrx_packet_meta){
+		.l3_offset = (uint16_t)l3,
+		.l4_offset = (uint16_t)l4,
+		.payload_offset = (uint16_t)(l4 + udp_header_length),
+		.payload_length = (uint16_t)(udp_length - udp_header_length),
+		.source_port = (uint16_t)((udp[0] << 8) | udp[1]),
+		.destination_port = (uint16_t)((udp[2] << 8) | udp[3]),
+		.family = family,
+		.verdict = MRX_CLASSIFY_UDP,
+	};
+	return true;
+}
+
 /* The common frame in one pass: untagged IPv4 without options, multicast
  * destination, unicast source, UDP, not a fragment, lengths consistent.
  * Fills *meta exactly as mrx_classify_frame does for such a frame and
@@ -86,21 +110,7 @@ static inline bool mrx_classify_plain_ipv4_udp(const uint8_t *frame, uint16_t le
 	uint32_t total_length = (uint32_t)((ip[2] << 8) | ip[3]);
 	if (total_length < 20 + udp_header_length || total_length > (uint32_t)length - l3)
 		return false;
-	const uint8_t *udp = frame + l4;
-	uint32_t udp_length = (uint32_t)((udp[4] << 8) | udp[5]);
-	if (udp_length < udp_header_length || udp_length > total_length - 20)
-		return false;
-	*meta = (struct mrx_packet_meta){
-		.l3_offset = (uint16_t)l3,
-		.l4_offset = (uint16_t)l4,
-		.payload_offset = (uint16_t)(l4 + udp_header_length),
-		.payload_length = (uint16_t)(udp_length - udp_header_length),
-		.source_port = (uint16_t)((udp[0] << 8) | udp[1]),
-		.destination_port = (uint16_t)((udp[2] << 8) | udp[3]),
-		.family = MRX_FAMILY_IPV4,
-		.verdict = MRX_CLASSIFY_UDP,
-	};
-	return true;
+	return mrx_plain_udp_meta(frame, l3, l4, total_length - 20, MRX_FAMILY_IPV4, meta);
 }
 
 /* The common IPv6 frame in one pass: untagged, no extension header, UDP
@@ -125,21 +135,7 @@ static inline bool mrx_classify_plain_ipv6_udp(const uint8_t *frame, uint16_t le
 	uint32_t payload_length = (uint32_t)((ip[4] << 8) | ip[5]);
 	if (payload_length < udp_header_length || payload_length > (uint32_t)length - l4)
 		return false;
-	const uint8_t *udp = frame + l4;
-	uint32_t udp_length = (uint32_t)((udp[4] << 8) | udp[5]);
-	if (udp_length < udp_header_length || udp_length > payload_length)
-		return false;
-	*meta = (struct mrx_packet_meta){
-		.l3_offset = (uint16_t)l3,
-		.l4_offset = (uint16_t)l4,
-		.payload_offset = (uint16_t)(l4 + udp_header_length),
-		.payload_length = (uint16_t)(udp_length - udp_header_length),
-		.source_port = (uint16_t)((udp[0] << 8) | udp[1]),
-		.destination_port = (uint16_t)((udp[2] << 8) | udp[3]),
-		.family = MRX_FAMILY_IPV6,
-		.verdict = MRX_CLASSIFY_UDP,
-	};
-	return true;
+	return mrx_plain_udp_meta(frame, l3, l4, payload_length, MRX_FAMILY_IPV6, meta);
 }
 
 /* Classify one frame of length bytes. Always fills *meta completely and
