@@ -265,7 +265,11 @@ static int start_locked(struct mrx_dataplane *dp, const struct mcastrx_settings 
 
 	if (packet_pool == NULL) {
 		uint16_t private_size = MRX_PACKET_INFO_AREA_SIZE;
-		packet_pool = rte_pktmbuf_pool_create("mcastrx_pool", s.mbuf_count, MBUF_CACHE_SIZE,
+		/* Each lcore's mempool cache can strand up to 1.5x its size: keep
+		 * that a small part of a small pool (a 511-mbuf pool with a cache
+		 * of 256 left the receive lcore 254 buffers: test_rx_exhaustion). */
+		unsigned cache_size = RTE_MIN(MBUF_CACHE_SIZE, s.mbuf_count / 16);
+		packet_pool = rte_pktmbuf_pool_create("mcastrx_pool", s.mbuf_count, cache_size,
 						      private_size, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 		if (packet_pool == NULL)
 			return -ENOMEM;
