@@ -815,6 +815,9 @@ int mcastrx_port_stats(unsigned index, struct mcastrx_port_stats *stats)
 			stats->rx_queues = port->settings.rx_queues;
 			stats->multicast_mode = port->multicast_mode;
 			stats->allmulticast_error = port->allmulticast_error;
+			if (mrx_interface_versions(dp->engine, port->ifindex, &stats->igmp_version,
+						   &stats->mld_version) != 0)
+				stats->igmp_version = stats->mld_version = 0;
 			memcpy(stats->counters, port->counters, sizeof(stats->counters));
 			struct rte_eth_stats eth;
 			if (rte_eth_stats_get(port->port_id, &eth) == 0) {

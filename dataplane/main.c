@@ -643,8 +643,9 @@ static void print_counters(FILE *out, const char *indent, bool zero_too)
 		struct mcastrx_port_stats port;
 		if (mcastrx_port_stats(i, &port) < 0)
 			continue;
-		fprintf(out, "%sport %u (%s):", indent, port.port_id,
-			mcastrx_multicast_mode_name(port.multicast_mode));
+		fprintf(out, "%sport %u (%s, IGMPv%u, MLDv%u):", indent, port.port_id,
+			mcastrx_multicast_mode_name(port.multicast_mode), port.igmp_version,
+			port.mld_version);
 		for (int c = 0; c < MCASTRX_PORT_COUNTER_MAX; c++)
 			fprintf(out, " %s %" PRIu64, mcastrx_port_counter_name(c), port.counters[c]);
 		fprintf(out, "\n");

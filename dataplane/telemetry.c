@@ -158,6 +158,10 @@ static int stats_command(const char *command, const char *parameters, struct rte
 		dict_container(&dict, name, values);
 		snprintf(name, sizeof(name), "port%u_multicast_mode", port.port_id);
 		dict_string(&dict, name, mcastrx_multicast_mode_name(port.multicast_mode));
+		snprintf(name, sizeof(name), "port%u_igmp_version", port.port_id);
+		dict_u64(&dict, name, port.igmp_version);
+		snprintf(name, sizeof(name), "port%u_mld_version", port.port_id);
+		dict_u64(&dict, name, port.mld_version);
 	}
 	dict_finish(&dict);
 	(void)command;

@@ -358,6 +358,12 @@ struct mcastrx_port_stats {
 	/* 0, or the negative error the device gave for allmulticast_enable
 	 * (e.g. -ENOTSUP on af_packet: not fatal, the mode stays "forced"). */
 	int allmulticast_error;
+	/* The protocol versions in force on the port's interface: IGMP 3, or 2
+	 * / 1 while an older querier is present (RFC 3376 7.2.1) or under a
+	 * forced ceiling; MLD 2, or 1 (RFC 3810 8.2.1). In IGMPv1/v2 and MLDv1
+	 * source-specific memberships are not reported at all (RFC 4604 2.2.1). */
+	uint8_t igmp_version;
+	uint8_t mld_version;
 	uint64_t counters[MCASTRX_PORT_COUNTER_MAX];
 };
 

@@ -969,6 +969,41 @@ static void test_manual_receive_run_to_completion(void **state)
 	drain_tx();
 }
 
+/* The IGMP and MLD versions in force on a port follow the querier: an
+ * IGMPv2 and an MLDv1 General Query bring them from 3 and 2 down to 2 and 1
+ * (RFC 3376 7.2.1, RFC 3810 8.2.1), as mcastrx_port_stats (and so the
+ * program's summary and telemetry) shows them. Last: the older-querier
+ * state outlives the test. */
+static void test_versions_follow_the_querier(void **state)
+{
+	struct mcastrx_settings settings;
+	fixture_settings(&settings);
+	settings.manual_receive = true;
+	assert_int_equal(mcastrx_start(&settings), 0);
+	struct mcastrx_port_stats stats;
+	assert_int_equal(mcastrx_port_stats(0, &stats), 0);
+	assert_int_equal(stats.igmp_version, 3);
+	assert_int_equal(stats.mld_version, 2);
+	for (int f = 0; f < 2; f++) {
+		struct mrx_wire_query_spec query = {
+			.family = f == 0 ? AF_INET : AF_INET6,
+			.version = 1 + (f == 0), /* IGMPv2, MLDv1 */
+			.max_response_code = 10,
+		};
+		size_t length = mrx_wire_build_query(&query, frame);
+		assert_true(length > 0);
+		assert_int_equal(fixture_inject(frame, (uint16_t)length), 0);
+		assert_int_equal(mcastrx_receive_poll(0), 1);
+		assert_true(mcastrx_control_poll() >= 0);
+		assert_int_equal(mcastrx_port_stats(0, &stats), 0);
+		assert_int_equal(stats.igmp_version, 2);
+		assert_int_equal(stats.mld_version, f == 0 ? 2 : 1);
+	}
+	assert_int_equal(mcastrx_port_stats(1, &stats), -ERANGE);
+	mcastrx_stop();
+	drain_tx();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -982,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_table_full_is_counted),
 		cmocka_unit_test(test_manual_receive_grace_period),
 		cmocka_unit_test(test_manual_receive_run_to_completion),
+		cmocka_unit_test(test_versions_follow_the_querier),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
