@@ -231,7 +231,7 @@ static inline uint64_t index_find4(const struct group_index *index, uint32_t sta
 			uint64_t payload = payload_load(&slot[j].payload);
 			uint64_t word;
 			memcpy(&word, &slot[j], sizeof(word)); /* group, interface, always_zero */
-			bool hit = ((word & UINT64_C(0xFFFFFFFFFFFF)) == key) & (payload > SLOT_TOMBSTONE);
+			bool hit = (word == key) & (payload > SLOT_TOMBSTONE);
 			found = hit ? payload : found;
 			empty |= payload == SLOT_EMPTY;
 		}
@@ -330,7 +330,8 @@ static __rte_always_inline void stage1_key4(const struct group_index *index,
 typedef uint32_t (*stage1_fn)(const struct group_index *, const struct mrx_table_key4 *, uint32_t,
 			      uint64_t *, uint32_t *);
 
-/* Stage 1 for every key of a chunk, one at a time. Returns n. */
+/* Stage 1 for every key of a chunk, one at a time. Returns n (so it serves
+ * both as the scalar path's stage 1 and as the vector stage's tail). */
 static __rte_always_inline uint32_t stage1_scalar4(const struct group_index *index,
 						   const struct mrx_table_key4 *key, uint32_t n,
 						   uint64_t *key_word, uint32_t *start)
@@ -563,17 +564,6 @@ TARGET_AVX512 static void lookup4_bulk_avx512(const struct mrx_table *table,
 		     bucket_find4_avx512);
 }
 
-static __rte_always_inline uint32_t stage1_none(const struct group_index *index,
-						const struct mrx_table_key4 *key, uint32_t n,
-						uint64_t *key_word, uint32_t *start)
-{
-	RTE_SET_USED(index);
-	RTE_SET_USED(key);
-	RTE_SET_USED(n);
-	RTE_SET_USED(key_word);
-	RTE_SET_USED(start);
-	return 0;
-}
 
 TARGET_AVX512 static void lookup6_bulk_avx512(const struct mrx_table *table,
 					      const struct mrx_table_key6 *keys, uint32_t count,
@@ -597,7 +587,7 @@ void mrx_table_lookup4_bulk(const struct mrx_table *table, const struct mrx_tabl
 	if (table->avx512)
 		lookup4_bulk_avx512(table, keys, count, results);
 	else
-		lookup4_bulk(table, keys, count, results, stage1_none, index_find4, bucket_find4);
+		lookup4_bulk(table, keys, count, results, stage1_scalar4, index_find4, bucket_find4);
 }
 
 void mrx_table_lookup6_bulk(const struct mrx_table *table, const struct mrx_table_key6 *keys,
@@ -1042,10 +1032,7 @@ static bool filter_accepts(const struct mrx_table_socket_filter *filter,
 
 /* What a compiled group is: a direct verdict or an entry (with references). */
 struct compiled {
-	uint64_t payload;
-	uint16_t hash_bits;
-	struct entry *entry;
-	uint32_t direct_set;
+	uint64_t payload; /* what the slot gets: DIRECT, or the entry with its hash size */
 };
 
 static void compiled_release(struct mrx_table *table, struct compiled *c, bool is_ipv6)
@@ -1163,7 +1150,6 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 
 	if (stored == 0) {
 		out->payload = ((uint64_t)other_set << 32) | SLOT_DIRECT_TAG;
-		out->direct_set = other_set;
 		other_acquired = false;
 		rc = 0;
 		goto out;
@@ -1237,9 +1223,7 @@ static int compile_group(struct mrx_table *table, bool ipv4,
 		else
 			((struct bucket6 *)entry + b)->other_set = word;
 	}
-	out->entry = entry;
 	out->payload = (uint64_t)(uintptr_t)entry | ((uint64_t)hash_bits << 2);
-	out->hash_bits = (uint16_t)hash_bits;
 	other_acquired = false;
 	rc = 0;
 	goto out;
