@@ -35,16 +35,7 @@
 
 #include "mrx_control.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CHURN_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CHURN_ASAN 1
-#endif
-#endif
-#ifdef CHURN_ASAN
-size_t __sanitizer_get_current_allocated_bytes(void);
-#endif
+#include "test_memory_random.h"
 /* -DCHURN_CALLS=N for a longer run by hand (6M: the heap plateaus at the
  * same size as at 1M). Under ASan+UBSan 1M calls take ~8 s (3x slower),
  * so the count is not scaled down there. */
@@ -61,15 +52,6 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define INTERFACES 2u
 #define STEP_NS 10000ull   /* virtual time per call */
 
-static size_t heap_in_use(void)
-{
-#ifdef CHURN_ASAN
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 info = mallinfo2();
-	return info.uordblks + info.hblkhd;
-#endif
-}
 
 static double seconds(clockid_t clock)
 {
@@ -96,19 +78,9 @@ struct churn {
 	uint64_t calls_by_result[8];
 };
 
-static uint64_t xorshift(uint64_t *state)
-{
-	uint64_t x = *state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
 static uint32_t below(struct churn *c, uint32_t bound)
 {
-	return (uint32_t)(((xorshift(&c->test_random) >> 32) * bound) >> 32);
+	return mrx_test_below(&c->test_random, bound);
 }
 
 static uint64_t op_now(void *context)
@@ -118,7 +90,7 @@ static uint64_t op_now(void *context)
 
 static uint32_t op_random(void *context)
 {
-	return (uint32_t)(xorshift(&((struct churn *)context)->engine_random) >> 32);
+	return (uint32_t)(mrx_test_xorshift(&((struct churn *)context)->engine_random) >> 32);
 }
 
 static void op_send(void *context, uint32_t ifindex, const uint8_t *frame, size_t length)
@@ -479,10 +451,10 @@ static void test_churn_million_calls(void **state)
 		for (unsigned j = 0; j < SLOTS; j++)
 			c->slots[s][j].group = (uint16_t)((start + (uint64_t)j * stride) % GROUPS_PER_FAMILY);
 	}
-#ifdef CHURN_ASAN
+#ifdef MRX_TEST_ASAN
 	print_message("# AddressSanitizer build: %u calls, heap measured by ASan's allocator\n", CHURN_CALLS);
 #endif
-	size_t heap_warm = 0, heap_max = 0, heap_start = heap_in_use();
+	size_t heap_warm = 0, heap_max = 0, heap_start = mrx_test_heap_in_use();
 	uint64_t members_warm = 0;
 	bool heap_ok = true;
 	double wall_start = seconds(CLOCK_MONOTONIC), cpu_start = seconds(CLOCK_THREAD_CPUTIME_ID);
@@ -493,7 +465,7 @@ static void test_churn_million_calls(void **state)
 			double check_start = seconds(CLOCK_THREAD_CPUTIME_ID);
 			checkpoint(c);
 			check_cpu += seconds(CLOCK_THREAD_CPUTIME_ID) - check_start;
-			size_t heap = heap_in_use();
+			size_t heap = mrx_test_heap_in_use();
 			if (n == WARM_UP_CALLS) {
 				heap_warm = heap;
 				members_warm = c->members;

@@ -79,22 +79,11 @@
 #include "mrx_control.h"
 #include "wire.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FLOOD_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FLOOD_ASAN 1
-#endif
-#endif
-#ifdef FLOOD_ASAN
+#include "test_memory_random.h"
+#ifdef MRX_TEST_ASAN
 #define TIMED_SECONDS 1u /* the unchecked, timed pass */
 #else
 #define TIMED_SECONDS 3u
-#endif
-#ifdef FLOOD_ASAN
-/* From the sanitizer runtime (sanitizer/allocator_interface.h, which gcc
- * does not always install): bytes the ASan allocator has handed out. */
-size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define GROUPS 1000u       /* most joined groups per family (and per interface) */
@@ -108,16 +97,6 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define MAX_SOURCES_PER_FILTER 64u
 #define SOCKETS_PER_FAMILY 4
 
-/* ---- heap in use (mallinfo2, or ASan's allocator when ASan replaces malloc) ---- */
-static size_t heap_in_use(void)
-{
-#ifdef FLOOD_ASAN
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 info = mallinfo2();
-	return info.uordblks + info.hblkhd;
-#endif
-}
 
 static double clock_seconds(clockid_t clock)
 {
@@ -281,19 +260,9 @@ static void fail_once(struct flood *f, const char *format, ...)
 	va_end(args);
 }
 
-static uint64_t xorshift(uint64_t *state)
-{
-	uint64_t x = *state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
 static uint32_t below(struct flood *f, uint32_t bound)
 {
-	return (uint32_t)(((xorshift(&f->test_random) >> 32) * bound) >> 32);
+	return mrx_test_below(&f->test_random, bound);
 }
 
 static uint64_t op_now(void *context)
@@ -303,7 +272,7 @@ static uint64_t op_now(void *context)
 
 static uint32_t op_random(void *context)
 {
-	return (uint32_t)(xorshift(&((struct flood *)context)->engine_random) >> 32);
+	return (uint32_t)(mrx_test_xorshift(&((struct flood *)context)->engine_random) >> 32);
 }
 
 static struct key_state *key_of(struct flood *f, unsigned i, unsigned family, uint32_t g)
@@ -520,7 +489,7 @@ static const uint32_t response_ms_choices[] = {500, 2000, 10000};
 
 static struct mrx_addr random_unicast(struct flood *f, unsigned family)
 {
-	uint64_t r = xorshift(&f->test_random);
+	uint64_t r = mrx_test_xorshift(&f->test_random);
 	if (family == 0)
 		return v4((uint8_t)(1 + (r % 223 == 126 ? 1 : r % 223)), (uint8_t)(r >> 8),
 			  (uint8_t)(r >> 16), (uint8_t)(1 + (r >> 24) % 254));
@@ -936,7 +905,7 @@ static void run_flood(const struct flood_options *options, uint64_t seed)
 	f->injected = 0;
 
 	const uint32_t warm_up_ms = 2000;
-	size_t heap_warm = 0, heap_max_after = 0, heap_start = heap_in_use();
+	size_t heap_warm = 0, heap_max_after = 0, heap_start = mrx_test_heap_in_use();
 	double wall_start = wall_seconds(), cpu_start = cpu_seconds();
 	uint32_t total_ms = options->seconds * 1000;
 	for (uint32_t ms = 0; ms < total_ms; ms++) {
@@ -952,9 +921,9 @@ static void run_flood(const struct flood_options *options, uint64_t seed)
 		if (f->first_failure[0])
 			break;
 		if (ms + 1 == warm_up_ms)
-			heap_warm = heap_in_use();
+			heap_warm = mrx_test_heap_in_use();
 		if (ms + 1 > warm_up_ms && (ms + 1) % 1000 == 0) {
-			size_t heap = heap_in_use();
+			size_t heap = mrx_test_heap_in_use();
 			if (heap > heap_max_after)
 				heap_max_after = heap;
 			print_message("# %s t=%us heap %zu KiB, frames sent %llu\n", options->name,
@@ -962,7 +931,7 @@ static void run_flood(const struct flood_options *options, uint64_t seed)
 		}
 	}
 	double wall = wall_seconds() - wall_start, cpu = cpu_seconds() - cpu_start;
-	size_t heap_end = heap_in_use();
+	size_t heap_end = mrx_test_heap_in_use();
 	if (f->first_failure[0])
 		print_error("%s: %s\n", options->name, f->first_failure);
 	assert_string_equal(f->first_failure, "");
@@ -1054,7 +1023,7 @@ static void run_flood(const struct flood_options *options, uint64_t seed)
 	free(frames);
 	free(lengths);
 	free(interfaces);
-#ifdef FLOOD_ASAN
+#ifdef MRX_TEST_ASAN
 	const double floor_rate = 5000; /* the sanitizers slow everything 5-20x */
 #else
 	const double floor_rate = 50000;

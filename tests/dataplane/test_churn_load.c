@@ -38,15 +38,8 @@
 #include "eal_fixture.h"
 #include "frames.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CHURN_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CHURN_ASAN 1
-#endif
-#endif
-#ifdef CHURN_ASAN
-size_t __sanitizer_get_current_allocated_bytes(void);
+#include "test_memory_random.h"
+#ifdef MRX_TEST_ASAN
 /* ASan+UBSan makes every call ~3x slower and the 2-core machine shares a
  * CPU with the feeder: 300K calls keep the run under a minute. */
 #define DEFAULT_CALLS 300000u
@@ -390,15 +383,6 @@ static void one_call(unsigned socket, unsigned slot, enum operation op)
 
 /* ---- memory ---- */
 
-static size_t c_heap_in_use(void)
-{
-#ifdef CHURN_ASAN
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 info = mallinfo2();
-	return info.uordblks + info.hblkhd;
-#endif
-}
 
 static size_t rte_heap_in_use(void)
 {
@@ -476,7 +460,7 @@ static void test_churn_under_load(void **state)
 			control_round();
 		}
 		if (call > 0 && call % SAMPLE_EVERY == 0) {
-			size_t c = c_heap_in_use(), r = rte_heap_in_use();
+			size_t c = mrx_test_heap_in_use(), r = rte_heap_in_use();
 			if (c_warm == 0) {
 				c_warm = c_peak = c, rte_warm = rte_peak = r;
 			}
@@ -503,7 +487,7 @@ static void test_churn_under_load(void **state)
 		      "inside the API; %lu refused (each changed nothing), %lu table versions published, "
 		      "%lu checked against the library (getsourcefilter)\n",
 		      calls, done, churn_seconds,
-#ifdef CHURN_ASAN
+#ifdef MRX_TEST_ASAN
 		      " (ASan build: scaled down from 1,000,000)",
 #else
 		      "",

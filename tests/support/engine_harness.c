@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine_harness.h"
+#include "test_memory_random.h"
 
 /* ---- small utilities ---- */
 
@@ -199,12 +200,7 @@ static uint64_t cb_now(void *context)
 static uint32_t cb_random(void *context)
 {
 	struct harness *h = context;
-	uint64_t x = h->random_state; /* xorshift64* */
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	h->random_state = x;
-	return (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 32);
+	return (uint32_t)(mrx_test_xorshift(&h->random_state) >> 32);
 }
 
 struct decode_context {
