@@ -54,6 +54,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "addr.h"
 #include "fuzz_common.h"
 #include "mrx_control.h"
 #include "wire.h"
@@ -501,6 +502,18 @@ static void format_state(char *out, size_t size, bool exclude, uint8_t sources)
 		 sources & 2 ? " s1" : "", sources & 4 ? " s2" : "");
 }
 
+/* (family index 0 holds IPv4-mapped addresses, 1 plain IPv6 ones: the
+ * sockaddr family follows) */
+static void put_group(struct sockaddr_storage *out, int family_index, int group)
+{
+	mrx_addr_to_sockaddr(&group_address[family_index][group], out);
+}
+
+static void put_source(struct sockaddr_storage *out, int family_index, int source)
+{
+	mrx_addr_to_sockaddr(&source_address[family_index][source], out);
+}
+
 /* mrx_engine_foreach_filter: every socket filter, each once, as the model's. */
 struct walk {
 	struct world *world;
@@ -559,19 +572,10 @@ static void check_filters(struct world *world)
 		for (int i = 0; i < INTERFACES; i++) {
 			for (int g = 0; g < GROUPS; g++) {
 				const struct membership *m = &socket->memberships[i][g];
-				struct sockaddr_storage group = {0}, sources[8];
-				socklen_t group_length;
-				if (fi == 0) {
-					struct sockaddr_in *in = (struct sockaddr_in *)&group;
-					in->sin_family = AF_INET;
-					in->sin_addr = mrx_addr_to_in(&group_address[0][g]);
-					group_length = sizeof(*in);
-				} else {
-					struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&group;
-					in6->sin6_family = AF_INET6;
-					memcpy(&in6->sin6_addr, group_address[1][g].bytes, 16);
-					group_length = sizeof(*in6);
-				}
+				struct sockaddr_storage group, sources[8];
+				put_group(&group, fi, g);
+				socklen_t group_length = fi == 0 ? sizeof(struct sockaddr_in)
+								 : sizeof(struct sockaddr_in6);
 				uint32_t mode = 99, count = 8;
 				int rc = mrx_getsourcefilter(world->engine, socket->handle, interface_index[i],
 							     (struct sockaddr *)&group, group_length, &mode,
@@ -693,33 +697,6 @@ static void settle_and_check_router(struct world *world)
 
 /* ---- making the calls ---- */
 
-static void put_group(struct sockaddr_storage *out, int family_index, int group)
-{
-	memset(out, 0, sizeof(*out));
-	if (family_index == 0) {
-		struct sockaddr_in *in = (struct sockaddr_in *)out;
-		in->sin_family = AF_INET;
-		in->sin_addr = mrx_addr_to_in(&group_address[0][group]);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, group_address[1][group].bytes, 16);
-	}
-}
-
-static void put_source(struct sockaddr_storage *out, int family_index, int source)
-{
-	memset(out, 0, sizeof(*out));
-	if (family_index == 0) {
-		struct sockaddr_in *in = (struct sockaddr_in *)out;
-		in->sin_family = AF_INET;
-		in->sin_addr = mrx_addr_to_in(&source_address[0][source]);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, source_address[1][source].bytes, 16);
-	}
-}
 
 static struct in_addr v4_group(int group)
 {
